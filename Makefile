@@ -1,0 +1,109 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# stratosphere top-level build.
+#
+# Everything that targets the guest kernels is compiled inside the cached
+# Debian trixie root filesystem (selftests/vm/rootfs.sh), because those
+# kernels need gcc-14, which the bookworm host cannot install. The host only
+# runs QEMU and the host-side unit tests.
+#
+#   make              build stratos.ko for the stock 7.x kernel, and stratosctl
+#   make modules-all  build stratos.ko for every test kernel (7.x, 6.12, debug)
+#   make check        host unit tests + VM selftests; ends in "N passed, N failed"
+#   make demo         boot the VM, load the module, print 'stratosctl info'
+#   make vm-shell     interactive shell in the VM (KERNEL=stock|6.12|debug)
+#   make vm-run CMD='...'   run a command in the VM
+#   make deps         install the host packages (Debian, as root)
+#   make checkpatch   checkpatch.pl --strict on the module sources
+#   make clean
+
+VM := selftests/vm
+IN_ROOT := $(VM)/in-root.sh
+BUILD := build
+KERNEL ?= stock
+W ?= 1
+
+# Kernel releases available in the root filesystem, resolved at run time so
+# no minor version is written down anywhere.
+rootfs = $(shell $(VM)/rootfs.sh)
+krel_of = $(shell ls $(rootfs)/usr/lib/modules | grep '^$(1)' | sort -V | tail -n1)
+
+MODULE_SRCS := Kbuild $(wildcard kmod/*.[ch] kmod/Kbuild) include/uapi/linux/stratos.h
+
+.PHONY: all modules modules-all module-stock module-6.12 module-debug tools \
+	check unit-test vm-test demo vm-shell vm-run deps checkpatch clean \
+	rootfs debug-kernel
+
+all: module-stock tools
+
+modules: module-stock
+modules-all: module-stock module-6.12 module-debug
+
+rootfs:
+	@$(VM)/rootfs.sh >/dev/null
+
+debug-kernel:
+	@$(VM)/debug-kernel.sh >/dev/null
+
+# build_module(release, kernel build dir inside the root): the sources are
+# copied per kernel, since kbuild writes its objects next to them.
+define build_module
+	@rm -rf $(BUILD)/$(1)/src && mkdir -p $(BUILD)/$(1)/src
+	@cp -r Kbuild kmod include $(BUILD)/$(1)/src/
+	@echo "  KMOD    stratos.ko for $(1)"
+	@$(IN_ROOT) make -s -C $(2) M=/src/$(BUILD)/$(1)/src W=$(W) modules
+	@cp $(BUILD)/$(1)/src/kmod/stratos.ko $(BUILD)/$(1)/stratos.ko
+endef
+
+module-stock: rootfs
+	$(call build_module,$(call krel_of,7.),/usr/lib/modules/$(call krel_of,7.)/build)
+
+module-6.12: rootfs
+	$(call build_module,$(call krel_of,6.12.),/usr/lib/modules/$(call krel_of,6.12.)/build)
+
+module-debug: debug-kernel
+	$(eval DBG := $(shell $(VM)/debug-kernel.sh))
+	$(eval DBG_REL := $(shell cat $(DBG)/include/config/kernel.release))
+	$(call build_module,$(DBG_REL),/cache/$(notdir $(DBG)))
+
+tools: rootfs
+	@echo "  CC      stratosctl"
+	@$(IN_ROOT) make -s -C /src/tools O=/src/$(BUILD)/tools
+
+unit-test:
+	@$(MAKE) -s -C tools O=$(CURDIR)/$(BUILD)/host-tools unit-test
+
+# The VM selftests need every module and the tool.
+vm-test: modules-all tools
+	@selftests/run.sh
+
+check: unit-test-log vm-test-log
+	@selftests/summary.sh $(BUILD)/check
+
+.PHONY: unit-test-log vm-test-log
+unit-test-log:
+	@mkdir -p $(BUILD)/check
+	@$(MAKE) -s unit-test 2>&1 | tee $(BUILD)/check/unit.tap
+
+vm-test-log: modules-all tools
+	@mkdir -p $(BUILD)/check
+	@selftests/run.sh --log-dir $(BUILD)/check
+
+demo: all
+	@$(VM)/run-vm.sh --kernel stock --name demo -- selftests/demo.sh
+
+vm-shell: modules-all tools
+	@$(VM)/run-vm.sh --kernel $(KERNEL) --shell
+
+vm-run: modules-all tools
+	@$(VM)/run-vm.sh --kernel $(KERNEL) -- '$(CMD)'
+
+deps:
+	@$(VM)/host-deps.sh
+
+checkpatch: rootfs
+	@$(IN_ROOT) /src/selftests/checkpatch.sh
+
+clean:
+	rm -rf $(BUILD)
+	$(MAKE) -s -C tools clean

@@ -1,0 +1,98 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * stratos.ko: co-location support for unpatched Linux kernels.
+ *
+ * Initialisation brings the parts up in dependency order and unwinds in
+ * reverse; see Documentation/ for the design.
+ */
+#include <linux/kernel.h>
+#include <linux/module.h>
+#include <linux/moduleparam.h>
+
+#include "stratos.h"
+
+/*
+ * Registry capacity. Entries are small (tens of bytes), but a bound keeps a
+ * confused agent from growing kernel memory without limit.
+ */
+#define STRATOS_MAX_CGROUPS_DEFAULT	65536
+#define STRATOS_MAX_CGROUPS_LIMIT	(1U << 22)
+
+unsigned int stratos_max_cgroups = STRATOS_MAX_CGROUPS_DEFAULT;
+
+static int stratos_max_cgroups_set(const char *val,
+				   const struct kernel_param *kp)
+{
+	unsigned int n;
+	int ret;
+
+	ret = kstrtouint(val, 0, &n);
+	if (ret)
+		return ret;
+	if (n < 1 || n > STRATOS_MAX_CGROUPS_LIMIT)
+		return -ERANGE;
+	/* Lowering it below the current count only stops new entries. */
+	WRITE_ONCE(stratos_max_cgroups, n);
+	return 0;
+}
+
+static const struct kernel_param_ops stratos_max_cgroups_ops = {
+	.set = stratos_max_cgroups_set,
+	.get = param_get_uint,
+};
+
+module_param_cb(max_cgroups, &stratos_max_cgroups_ops, &stratos_max_cgroups,
+		0644);
+MODULE_PARM_DESC(max_cgroups,
+		 "Capacity of the per-cgroup registry (1..4194304, default 65536)");
+
+static int stratos_nr_cgroups_get(char *buf, const struct kernel_param *kp)
+{
+	return sysfs_emit(buf, "%u\n", stratos_registry_count());
+}
+
+static const struct kernel_param_ops stratos_nr_cgroups_ops = {
+	.get = stratos_nr_cgroups_get,
+};
+
+module_param_cb(nr_cgroups, &stratos_nr_cgroups_ops, NULL, 0444);
+MODULE_PARM_DESC(nr_cgroups, "Entries in the per-cgroup registry (read-only)");
+
+static int __init stratos_init(void)
+{
+	int ret;
+
+	ret = stratos_netlink_init();
+	if (ret)
+		return ret;
+
+	ret = stratos_registry_init();
+	if (ret)
+		goto err_netlink;
+
+	pr_info("stratos %s loaded, netlink API %d\n", STRATOS_MODULE_VERSION,
+		STRATOS_GENL_VERSION);
+	return 0;
+
+err_netlink:
+	stratos_netlink_exit();
+	/* Requests may have added entries before the probe failed. */
+	stratos_registry_exit();
+	return ret;
+}
+
+static void __exit stratos_exit(void)
+{
+	/* Removal notifications still need the family: stop them first. */
+	stratos_registry_stop_tracking();
+	stratos_netlink_exit();
+	stratos_registry_exit();
+}
+
+module_init(stratos_init);
+module_exit(stratos_exit);
+
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("stratosphere co-location control plane");
+MODULE_AUTHOR("The stratosphere developers");
+MODULE_VERSION(STRATOS_MODULE_VERSION);

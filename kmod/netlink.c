@@ -1,0 +1,432 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The "stratos" generic netlink family: the module's whole user API. The
+ * commands and attributes are documented in include/uapi/linux/stratos.h
+ * and Documentation/netlink/specs/stratos.yaml.
+ *
+ * Every command has its own policy and is validated strictly, so unknown
+ * attributes, attributes meant for replies and out-of-range values are
+ * rejected with an extended ack before a handler runs. Handlers are
+ * serialised by genl_mutex (the family is not parallel_ops); the registry
+ * has its own lock for the cgroup removal probe.
+ */
+#include <linux/cgroup.h>
+#include <linux/cpumask.h>
+#include <linux/nsproxy.h>
+#include <linux/slab.h>
+#include <linux/utsname.h>
+#include <net/genetlink.h>
+#include <net/net_namespace.h>
+
+#include "stratos.h"
+
+static struct genl_family stratos_family;
+
+enum stratos_mcgrp {
+	STRATOS_MCGRP_EVENTS,
+};
+
+static const struct genl_multicast_group stratos_mcgrps[] = {
+	[STRATOS_MCGRP_EVENTS] = { .name = STRATOS_GENL_MCGRP_EVENTS },
+};
+
+/* GET_INFO takes no attributes: every entry is NLA_UNSPEC, so all reject. */
+static const struct nla_policy stratos_info_policy[STRATOS_A_INFO_MAX + 1] = {};
+
+static const struct nla_policy stratos_cgroup_id_policy[STRATOS_A_CGROUP_ID + 1] = {
+	[STRATOS_A_CGROUP_ID] = NLA_POLICY_MIN(NLA_U64, 1),
+};
+
+static const struct nla_policy stratos_cgroup_set_policy[STRATOS_A_CGROUP_FLAGS + 1] = {
+	[STRATOS_A_CGROUP_ID] = NLA_POLICY_MIN(NLA_U64, 1),
+	[STRATOS_A_CGROUP_CLASS] = NLA_POLICY_MAX(NLA_U8, STRATOS_CLASS_MAX),
+	[STRATOS_A_CGROUP_WEIGHT] = NLA_POLICY_RANGE(NLA_U32, STRATOS_WEIGHT_MIN,
+						     STRATOS_WEIGHT_MAX),
+	[STRATOS_A_CGROUP_FLAGS] = NLA_POLICY_MASK(NLA_U32,
+						   __STRATOS_CGROUP_F_ALL),
+};
+
+static int stratos_info_fill(struct sk_buff *skb, const struct genl_info *info)
+{
+	void *hdr;
+
+	hdr = genlmsg_iput(skb, info);
+	if (!hdr)
+		return -EMSGSIZE;
+
+	if (nla_put_string(skb, STRATOS_A_INFO_MODULE_VERSION,
+			   STRATOS_MODULE_VERSION) ||
+	    nla_put_u32(skb, STRATOS_A_INFO_API_VERSION, STRATOS_GENL_VERSION) ||
+	    nla_put_string(skb, STRATOS_A_INFO_KERNEL_RELEASE,
+			   init_utsname()->release) ||
+	    nla_put_u64_64bit(skb, STRATOS_A_INFO_FEATURES, stratos_features(),
+			      STRATOS_A_INFO_PAD) ||
+	    nla_put_u32(skb, STRATOS_A_INFO_CGROUPS, stratos_registry_count()) ||
+	    nla_put_u32(skb, STRATOS_A_INFO_MAX_CGROUPS,
+			READ_ONCE(stratos_max_cgroups)) ||
+	    nla_put_u32(skb, STRATOS_A_INFO_NR_CPUS, num_possible_cpus())) {
+		genlmsg_cancel(skb, hdr);
+		return -EMSGSIZE;
+	}
+	genlmsg_end(skb, hdr);
+	return 0;
+}
+
+static int stratos_nl_get_info_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct sk_buff *msg;
+	int ret;
+
+	msg = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
+	if (!msg)
+		return -ENOMEM;
+
+	ret = stratos_info_fill(msg, info);
+	if (ret) {
+		nlmsg_free(msg);
+		return ret;
+	}
+	return genlmsg_reply(msg, info);
+}
+
+/*
+ * The path of @cgrp as the requester sees it, in @buf; NULL if it does not
+ * fit (the id still identifies the cgroup).
+ */
+static const char *stratos_cgroup_path(struct cgroup *cgrp, char *buf)
+{
+	int len;
+
+	if (!buf)
+		return NULL;
+	len = cgroup_path_ns(cgrp, buf, STRATOS_PATH_MAX,
+			     current->nsproxy->cgroup_ns);
+	if (len < 0 || len >= STRATOS_PATH_MAX)
+		return NULL;
+	return buf;
+}
+
+/* One entry as a message; shared by replies, dumps and notifications. */
+static int stratos_cgroup_fill(struct sk_buff *skb,
+			       const struct stratos_entry_view *view,
+			       const char *path, u32 portid, u32 seq,
+			       int flags, u8 cmd)
+{
+	void *hdr;
+
+	hdr = genlmsg_put(skb, portid, seq, &stratos_family, flags, cmd);
+	if (!hdr)
+		return -EMSGSIZE;
+
+	if (nla_put_u64_64bit(skb, STRATOS_A_CGROUP_ID, view->id,
+			      STRATOS_A_CGROUP_PAD) ||
+	    (path && nla_put_string(skb, STRATOS_A_CGROUP_PATH, path)) ||
+	    nla_put_u8(skb, STRATOS_A_CGROUP_CLASS, view->policy.class) ||
+	    nla_put_u32(skb, STRATOS_A_CGROUP_WEIGHT, view->policy.weight)) {
+		genlmsg_cancel(skb, hdr);
+		return -EMSGSIZE;
+	}
+	genlmsg_end(skb, hdr);
+	return 0;
+}
+
+static int stratos_cgroup_reply(struct genl_info *info,
+				const struct stratos_entry_view *view)
+{
+	struct sk_buff *msg;
+	char *buf;
+	int ret;
+
+	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	if (!msg)
+		return -ENOMEM;
+
+	/* A reply without the path beats no reply when memory is short. */
+	buf = kmalloc(STRATOS_PATH_MAX, GFP_KERNEL);
+	ret = stratos_cgroup_fill(msg, view,
+				  stratos_cgroup_path(view->cgrp, buf),
+				  info->snd_portid, info->snd_seq, 0,
+				  info->genlhdr->cmd);
+	kfree(buf);
+	if (ret) {
+		nlmsg_free(msg);
+		return ret;
+	}
+	return genlmsg_reply(msg, info);
+}
+
+static int stratos_nl_cgroup_get_doit(struct sk_buff *skb,
+				      struct genl_info *info)
+{
+	struct stratos_entry_view view = {};
+	struct nlattr *id_attr;
+	int ret;
+
+	if (GENL_REQ_ATTR_CHECK(info, STRATOS_A_CGROUP_ID))
+		return -EINVAL;
+	id_attr = info->attrs[STRATOS_A_CGROUP_ID];
+
+	ret = stratos_registry_lookup(nla_get_u64(id_attr), &view);
+	if (ret) {
+		NL_SET_ERR_MSG_ATTR(info->extack, id_attr,
+				    "cgroup has no stratos entry");
+		return ret;
+	}
+	ret = stratos_cgroup_reply(info, &view);
+	stratos_entry_view_release(&view);
+	return ret;
+}
+
+struct stratos_dump_ctx {
+	struct stratos_registry_cursor cur;
+	char *path_buf;
+};
+
+struct stratos_dump_arg {
+	struct sk_buff *skb;
+	struct netlink_callback *cb;
+	char *path_buf;
+};
+
+static struct stratos_dump_ctx *stratos_dump_ctx(struct netlink_callback *cb)
+{
+	NL_ASSERT_CTX_FITS(struct stratos_dump_ctx);
+	return (struct stratos_dump_ctx *)cb->ctx;
+}
+
+static int stratos_nl_cgroup_dump_start(struct netlink_callback *cb)
+{
+	const struct genl_info *info = genl_info_dump(cb);
+	struct stratos_dump_ctx *ctx = stratos_dump_ctx(cb);
+
+	if (info->attrs && info->attrs[STRATOS_A_CGROUP_ID]) {
+		NL_SET_ERR_MSG_ATTR(cb->extack, info->attrs[STRATOS_A_CGROUP_ID],
+				    "a dump takes no cgroup id; drop NLM_F_DUMP to get one entry");
+		return -EINVAL;
+	}
+	ctx->path_buf = kmalloc(STRATOS_PATH_MAX, GFP_KERNEL);
+	return ctx->path_buf ? 0 : -ENOMEM;
+}
+
+static int stratos_nl_cgroup_dump_one(const struct stratos_entry_view *view,
+				      void *data)
+{
+	struct stratos_dump_arg *arg = data;
+	struct netlink_callback *cb = arg->cb;
+
+	return stratos_cgroup_fill(arg->skb, view,
+				   stratos_cgroup_path(view->cgrp, arg->path_buf),
+				   NETLINK_CB(cb->skb).portid,
+				   cb->nlh->nlmsg_seq, NLM_F_MULTI,
+				   STRATOS_CMD_CGROUP_GET);
+}
+
+static int stratos_nl_cgroup_dumpit(struct sk_buff *skb,
+				    struct netlink_callback *cb)
+{
+	struct stratos_dump_ctx *ctx = stratos_dump_ctx(cb);
+	struct stratos_dump_arg arg = {
+		.skb = skb,
+		.cb = cb,
+		.path_buf = ctx->path_buf,
+	};
+	int ret;
+
+	/* netlink compares this with the previous part's to set DUMP_INTR. */
+	cb->seq = stratos_registry_generation();
+	ret = stratos_registry_walk(&ctx->cur, stratos_nl_cgroup_dump_one, &arg);
+	if (ret == -EMSGSIZE && skb->len)
+		return skb->len;	/* the rest goes in the next part */
+	return ret;
+}
+
+static int stratos_nl_cgroup_dump_done(struct netlink_callback *cb)
+{
+	kfree(stratos_dump_ctx(cb)->path_buf);
+	return 0;
+}
+
+static int stratos_nl_cgroup_set_doit(struct sk_buff *skb,
+				      struct genl_info *info)
+{
+	struct stratos_policy_update upd = {};
+	struct stratos_entry_view view = {};
+	struct nlattr **attrs = info->attrs;
+	u32 flags = 0;
+	int ret;
+
+	if (GENL_REQ_ATTR_CHECK(info, STRATOS_A_CGROUP_ID))
+		return -EINVAL;
+
+	if (attrs[STRATOS_A_CGROUP_CLASS]) {
+		upd.has_class = true;
+		upd.policy.class = nla_get_u8(attrs[STRATOS_A_CGROUP_CLASS]);
+	}
+	if (attrs[STRATOS_A_CGROUP_WEIGHT]) {
+		upd.has_weight = true;
+		upd.policy.weight = nla_get_u32(attrs[STRATOS_A_CGROUP_WEIGHT]);
+	}
+	if (attrs[STRATOS_A_CGROUP_FLAGS])
+		flags = nla_get_u32(attrs[STRATOS_A_CGROUP_FLAGS]);
+
+	ret = stratos_registry_set(nla_get_u64(attrs[STRATOS_A_CGROUP_ID]),
+				   &upd, !(flags & STRATOS_CGROUP_F_NO_CREATE),
+				   &view);
+	switch (ret) {
+	case 0:
+		break;
+	case -ENOENT:
+		if (flags & STRATOS_CGROUP_F_NO_CREATE)
+			NL_SET_ERR_MSG_ATTR(info->extack,
+					    attrs[STRATOS_A_CGROUP_ID],
+					    "cgroup has no stratos entry");
+		else
+			NL_SET_ERR_MSG_ATTR(info->extack,
+					    attrs[STRATOS_A_CGROUP_ID],
+					    "no live cgroup v2 directory has this id");
+		return ret;
+	case -ENOSPC:
+		NL_SET_ERR_MSG_FMT(info->extack,
+				   "registry full: %u entries (raise max_cgroups)",
+				   READ_ONCE(stratos_max_cgroups));
+		return ret;
+	default:
+		return ret;
+	}
+
+	stratos_notify_entry(&view);
+	stratos_entry_view_release(&view);
+	return 0;
+}
+
+static int stratos_nl_cgroup_del_doit(struct sk_buff *skb,
+				      struct genl_info *info)
+{
+	struct nlattr *id_attr;
+	u64 id;
+	int ret;
+
+	if (GENL_REQ_ATTR_CHECK(info, STRATOS_A_CGROUP_ID))
+		return -EINVAL;
+	id_attr = info->attrs[STRATOS_A_CGROUP_ID];
+	id = nla_get_u64(id_attr);
+
+	ret = stratos_registry_del(id);
+	if (ret) {
+		NL_SET_ERR_MSG_ATTR(info->extack, id_attr,
+				    "cgroup has no stratos entry");
+		return ret;
+	}
+	stratos_notify_del(id, STRATOS_DEL_REQUESTED);
+	return 0;
+}
+
+static bool stratos_has_listeners(void)
+{
+	return genl_has_listeners(&stratos_family, &init_net,
+				  STRATOS_MCGRP_EVENTS);
+}
+
+static void stratos_multicast(struct sk_buff *msg)
+{
+	genlmsg_multicast_netns(&stratos_family, &init_net, msg, 0,
+				STRATOS_MCGRP_EVENTS, GFP_KERNEL);
+}
+
+/* Notifications carry no path: listeners may sit in any cgroup namespace. */
+void stratos_notify_entry(const struct stratos_entry_view *view)
+{
+	struct sk_buff *msg;
+
+	if (!stratos_has_listeners())
+		return;
+	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	if (!msg)
+		return;
+	if (stratos_cgroup_fill(msg, view, NULL, 0, 0, 0,
+				STRATOS_CMD_CGROUP_SET)) {
+		nlmsg_free(msg);
+		return;
+	}
+	stratos_multicast(msg);
+}
+
+void stratos_notify_del(u64 id, enum stratos_del_reason reason)
+{
+	struct sk_buff *msg;
+	void *hdr;
+
+	if (!stratos_has_listeners())
+		return;
+	msg = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
+	if (!msg)
+		return;
+	hdr = genlmsg_put(msg, 0, 0, &stratos_family, 0, STRATOS_CMD_CGROUP_DEL);
+	if (!hdr ||
+	    nla_put_u64_64bit(msg, STRATOS_A_CGROUP_ID, id,
+			      STRATOS_A_CGROUP_PAD) ||
+	    nla_put_u8(msg, STRATOS_A_CGROUP_REASON, reason)) {
+		nlmsg_free(msg);
+		return;
+	}
+	genlmsg_end(msg, hdr);
+	stratos_multicast(msg);
+}
+
+static const struct genl_ops stratos_ops[] = {
+	{
+		.cmd = STRATOS_CMD_GET_INFO,
+		.doit = stratos_nl_get_info_doit,
+		.policy = stratos_info_policy,
+		.maxattr = ARRAY_SIZE(stratos_info_policy) - 1,
+	},
+	{
+		.cmd = STRATOS_CMD_CGROUP_GET,
+		.doit = stratos_nl_cgroup_get_doit,
+		.start = stratos_nl_cgroup_dump_start,
+		.dumpit = stratos_nl_cgroup_dumpit,
+		.done = stratos_nl_cgroup_dump_done,
+		.policy = stratos_cgroup_id_policy,
+		.maxattr = ARRAY_SIZE(stratos_cgroup_id_policy) - 1,
+	},
+	{
+		.cmd = STRATOS_CMD_CGROUP_SET,
+		.doit = stratos_nl_cgroup_set_doit,
+		.policy = stratos_cgroup_set_policy,
+		.maxattr = ARRAY_SIZE(stratos_cgroup_set_policy) - 1,
+		.flags = GENL_ADMIN_PERM,
+	},
+	{
+		.cmd = STRATOS_CMD_CGROUP_DEL,
+		.doit = stratos_nl_cgroup_del_doit,
+		.policy = stratos_cgroup_id_policy,
+		.maxattr = ARRAY_SIZE(stratos_cgroup_id_policy) - 1,
+		.flags = GENL_ADMIN_PERM,
+	},
+};
+
+static struct genl_family stratos_family __ro_after_init = {
+	.name = STRATOS_GENL_NAME,
+	.version = STRATOS_GENL_VERSION,
+	.module = THIS_MODULE,
+	.ops = stratos_ops,
+	.n_ops = ARRAY_SIZE(stratos_ops),
+	.mcgrps = stratos_mcgrps,
+	.n_mcgrps = ARRAY_SIZE(stratos_mcgrps),
+	/*
+	 * The registry is node-wide state: only the initial network namespace
+	 * sees the family, so a container with its own network namespace
+	 * cannot even read it.
+	 */
+	.netnsok = false,
+};
+
+int stratos_netlink_init(void)
+{
+	return genl_register_family(&stratos_family);
+}
+
+void stratos_netlink_exit(void)
+{
+	genl_unregister_family(&stratos_family);
+}

@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Internal interfaces between the parts of stratos.ko.
+ */
+#ifndef _STRATOS_H
+#define _STRATOS_H
+
+#include <linux/types.h>
+#include <linux/stratos.h>
+
+#define STRATOS_MODULE_VERSION "0.1.0"
+
+struct cgroup;
+struct sk_buff;
+
+/* registry.c: the per-cgroup policy registry, keyed by cgroup id. */
+
+/* The policy an entry holds; copied out whole so readers need no lock. */
+struct stratos_policy {
+	u8 class;		/* enum stratos_class */
+	u32 weight;		/* STRATOS_WEIGHT_MIN..STRATOS_WEIGHT_MAX */
+};
+
+/* A consistent copy of one entry, with a reference on its cgroup. */
+struct stratos_entry_view {
+	u64 id;
+	struct cgroup *cgrp;
+	struct stratos_policy policy;
+};
+
+/* Which policy fields a set request carries. */
+struct stratos_policy_update {
+	bool has_class;
+	bool has_weight;
+	struct stratos_policy policy;
+};
+
+int stratos_registry_init(void);
+void stratos_registry_stop_tracking(void);
+void stratos_registry_exit(void);
+
+int stratos_registry_set(u64 id, const struct stratos_policy_update *upd,
+			 bool may_create, struct stratos_entry_view *view);
+int stratos_registry_del(u64 id);
+int stratos_registry_lookup(u64 id, struct stratos_entry_view *view);
+void stratos_entry_view_release(struct stratos_entry_view *view);
+unsigned int stratos_registry_count(void);
+unsigned int stratos_registry_generation(void);
+
+/*
+ * Dump cursor: a bucket and a position inside it. The registry may change
+ * between calls; stratos_registry_generation() lets the dump flag that.
+ */
+struct stratos_registry_cursor {
+	unsigned long bucket;
+	unsigned long skip;
+};
+
+typedef int (*stratos_entry_fn)(const struct stratos_entry_view *view,
+				void *arg);
+int stratos_registry_walk(struct stratos_registry_cursor *cur,
+			  stratos_entry_fn fn, void *arg);
+
+extern unsigned int stratos_max_cgroups;
+
+/* netlink.c: the generic netlink family. */
+int stratos_netlink_init(void);
+void stratos_netlink_exit(void);
+void stratos_notify_entry(const struct stratos_entry_view *view);
+void stratos_notify_del(u64 id, enum stratos_del_reason reason);
+
+/* features.c: what the running kernel offers. */
+u64 stratos_features(void);
+
+#endif /* _STRATOS_H */

@@ -1,0 +1,16 @@
+# SPDX-License-Identifier: GPL-2.0
+# Shared settings for the VM scripts. Sourced, not run.
+
+# Expensive artefacts (root filesystem, debug kernel) live outside the work
+# tree so that a fresh clone on a warm machine reuses them; each is keyed by
+# the hash of its recipe.
+: "${STRATOS_CACHE:=${XDG_CACHE_HOME:-$HOME/.cache}/stratosphere}"
+export STRATOS_CACHE
+
+log() { echo "stratos-vm: $*" >&2; }
+die() { echo "stratos-vm: error: $*" >&2; exit 1; }
+
+need_host_tool() {
+	command -v "$1" >/dev/null 2>&1 ||
+		die "'$1' is not installed; run 'make deps' (or selftests/vm/host-deps.sh) as root"
+}

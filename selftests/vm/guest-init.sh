@@ -1,0 +1,67 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# PID 1 inside the test VM. Sets up a minimal system on the read-only 9p
+# root, runs the command that run-vm.sh left in the result share, records
+# its exit status and the kernel log there, and powers off. PID 1 must
+# never exit: that panics the guest.
+
+export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+export HOME=/root LANG=C.UTF-8 TERM=dumb
+
+mountpoint -q /proc || mount -t proc proc /proc
+mountpoint -q /sys || mount -t sysfs sys /sys
+mountpoint -q /dev || mount -t devtmpfs dev /dev
+mkdir -p /dev/pts /dev/shm
+mount -t devpts devpts /dev/pts
+mount -t tmpfs tmpfs /dev/shm
+for d in /tmp /run /root /var/tmp /var/log /mnt; do
+	mount -t tmpfs -o mode=1777 tmpfs "$d"
+done
+chmod 0700 /root
+mount -t cgroup2 cgroup2 /sys/fs/cgroup
+mount -t debugfs debugfs /sys/kernel/debug
+mount -t tracefs tracefs /sys/kernel/tracing 2>/dev/null
+mount -t bpf bpf /sys/fs/bpf 2>/dev/null
+
+opts=trans=virtio,version=9p2000.L,msize=512000
+mountpoint -q /src || mount -t 9p -o $opts,ro,cache=loose src /src
+mkdir -p /run/result
+mount -t 9p -o $opts result /run/result
+hostname stratos-vm
+ip link set lo up
+
+# Controllers for the tests' subtrees.
+echo "+cpu +memory +cpuset +pids" >/sys/fs/cgroup/cgroup.subtree_control 2>/dev/null
+
+# The kernel release decides where modules come from; the host built them
+# into build/<release>/.
+export STRATOS_KREL=$(uname -r)
+export STRATOS_BUILD=/src/build/$STRATOS_KREL
+export STRATOS_RESULT=/run/result
+
+status=0
+if [ -f /run/result/shell ]; then
+	echo "stratos-vm: interactive shell; 'exit' or Ctrl-D powers off"
+	setsid -c /bin/bash -l </dev/ttyS0 >/dev/ttyS0 2>&1
+else
+	cd /src
+	set -o pipefail
+	bash /run/result/cmd 2>&1 | tee /run/result/output
+	status=$?
+	set +o pipefail
+fi
+
+# Catch leaks while everything is still here to show them.
+if [ -w /sys/kernel/debug/kmemleak ]; then
+	# An object must be unreferenced for 5 s before kmemleak reports it.
+	sleep 6
+	echo scan >/sys/kernel/debug/kmemleak
+	echo scan >/sys/kernel/debug/kmemleak
+	cat /sys/kernel/debug/kmemleak >/run/result/kmemleak
+fi
+dmesg >/run/result/dmesg
+echo "$status" >/run/result/status
+sync
+umount /run/result
+busybox poweroff -f

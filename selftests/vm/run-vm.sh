@@ -1,0 +1,200 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Boot the test VM on the cached root filesystem, run a command in it with
+# the project tree at /src, and return the command's exit status. The guest
+# kernel log is checked afterwards: any warning, oops, KASAN or lockdep
+# report, stall or kmemleak leak fails the run whatever the command said.
+#
+#   run-vm.sh [options] [--] COMMAND...      run COMMAND (a shell line)
+#   run-vm.sh [options] --shell              interactive shell
+#
+# Options:
+#   --kernel K     stock (newest 7.x, default), 6.12, or debug
+#   --cpus N       vCPUs (default 4); --threads T --cores C --sockets S
+#                  give the topology instead (N = S*C*T)
+#   --numa N       split vCPUs and memory into N NUMA nodes
+#   --mem M        guest memory in MiB (default 2048)
+#   --timeout S    kill the guest after S seconds (default 600)
+#   --icount       single-threaded TCG with -icount shift=3: guest time
+#                  follows executed instructions (latency measurements)
+#   --kvm          use KVM instead of TCG (opt-in: broken on the CI hosts)
+#   --disk FILE    attach FILE as a virtio disk (/dev/vda in the guest)
+#   --name NAME    name of the run (its logs go to build/vm/NAME/)
+#   --quiet        do not echo the console; print it only on failure
+#
+# Environment: STRATOS_CACHE (cache directory), STRATOS_VM_KVM=1 (= --kvm).
+
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/common.sh"
+top=$(cd "$here/../.." && pwd)
+
+kernel=stock cpus=4 threads=1 cores= sockets=1 numa=0 mem=2048
+timeout_s=600 icount=0 kvm=${STRATOS_VM_KVM:-0} shell=0 disk= name= quiet=0
+
+usage() {
+	sed -n '/^#   run-vm.sh/,/^# Environment/p' "$0" | sed 's/^# \{0,1\}//'
+	exit "${1:-0}"
+}
+
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--kernel) kernel=$2; shift 2 ;;
+	--cpus) cpus=$2; shift 2 ;;
+	--threads) threads=$2; shift 2 ;;
+	--cores) cores=$2; shift 2 ;;
+	--sockets) sockets=$2; shift 2 ;;
+	--numa) numa=$2; shift 2 ;;
+	--mem) mem=$2; shift 2 ;;
+	--timeout) timeout_s=$2; shift 2 ;;
+	--icount) icount=1; shift ;;
+	--kvm) kvm=1; shift ;;
+	--disk) disk=$2; shift 2 ;;
+	--name) name=$2; shift 2 ;;
+	--quiet) quiet=1; shift ;;
+	--shell) shell=1; shift ;;
+	-h|--help) usage 0 ;;
+	--) shift; break ;;
+	-*) echo "run-vm.sh: unknown option '$1'" >&2; usage 2 >&2 ;;
+	*) break ;;
+	esac
+done
+
+for n in "$cpus" "$threads" "$sockets" "$numa" "$mem" "$timeout_s" ${cores:+"$cores"}; do
+	case "$n" in
+	''|*[!0-9]*) die "'$n' is not a number" ;;
+	esac
+done
+[ "$shell" = 1 ] || [ $# -gt 0 ] || usage 2 >&2
+need_host_tool qemu-system-x86_64
+
+if [ -n "$cores" ]; then
+	cpus=$((sockets * cores * threads))
+else
+	[ $((cpus % (sockets * threads))) -eq 0 ] ||
+		die "--cpus $cpus is not a multiple of sockets*threads"
+	cores=$((cpus / (sockets * threads)))
+fi
+
+root=$("$here/rootfs.sh")
+append="console=ttyS0 panic=-1 oops=panic loglevel=4"
+append+=" tsc=reliable mitigations=off rcupdate.rcu_cpu_stall_timeout=120"
+initrd=()
+case "$kernel" in
+stock|7*)
+	kver=$(ls "$root/usr/lib/modules" | grep '^7\.' | sort -V | tail -n1) ;;
+6.12*)
+	kver=$(ls "$root/usr/lib/modules" | grep '^6\.12\.' | sort -V | tail -n1) ;;
+debug)
+	tree=$("$here/debug-kernel.sh")
+	kver=$(cat "$tree/include/config/kernel.release") ;;
+*)
+	die "unknown kernel '$kernel': use stock, 6.12 or debug" ;;
+esac
+[ -n "$kver" ] || die "no '$kernel' kernel in $root"
+
+if [ "$kernel" = debug ]; then
+	kimage="$tree/arch/x86/boot/bzImage"
+	# ACPI's _PRT evaluation hangs the boot under TCG without acpi=noirq.
+	append+=" root=root rootfstype=9p rw acpi=noirq panic_on_warn=1"
+	append+=" rootflags=trans=virtio,version=9p2000.L,msize=512000,cache=loose"
+	append+=" init=/src/selftests/vm/guest-init.sh"
+	append+=" kasan.fault=panic"
+else
+	kimage="$root/boot/vmlinuz-$kver"
+	initrd=(-initrd "$("$here/mkinitramfs.sh" "$root" "$kver")")
+fi
+
+name=${name:-$kernel-$$}
+rundir="$top/build/vm/$name"
+rm -rf "$rundir"
+mkdir -p "$rundir/result"
+if [ "$shell" = 1 ]; then
+	touch "$rundir/result/shell"
+else
+	printf '%s\n' "$*" >"$rundir/result/cmd"
+fi
+mkdir -p "$root/src" "$root/run"
+
+accel=(-accel tcg,thread=multi -cpu max)
+[ "$icount" = 1 ] && accel=(-accel tcg,thread=single -cpu max -icount shift=3)
+[ "$kvm" = 1 ] && accel=(-accel kvm -cpu host)
+
+numa_args=()
+if [ "$numa" -gt 1 ]; then
+	[ $((sockets % numa)) -eq 0 ] || [ "$sockets" -eq 1 ] ||
+		die "--numa $numa must divide the sockets"
+	per=$((cpus / numa))
+	for ((i = 0; i < numa; i++)); do
+		numa_args+=(-object "memory-backend-ram,id=m$i,size=$((mem / numa))M"
+			    -numa "node,nodeid=$i,memdev=m$i,cpus=$((i * per))-$((i * per + per - 1))")
+	done
+fi
+
+fsdev() {	# tag path readonly?
+	echo "local,id=$1,path=$2,security_model=passthrough,mount_tag=$1${3:+,readonly=on}"
+}
+
+disk_args=()
+[ -n "$disk" ] && disk_args=(-drive "file=$disk,if=virtio,format=raw,cache=unsafe")
+
+qemu=(qemu-system-x86_64 -nodefaults -nographic -no-reboot
+	"${accel[@]}" -m "$mem"
+	-smp "$cpus,sockets=$sockets,cores=$cores,threads=$threads"
+	"${numa_args[@]}"
+	-kernel "$kimage" "${initrd[@]}" -append "$append"
+	-virtfs "$(fsdev root "$root" ro)"
+	-virtfs "$(fsdev src "$top" ro)"
+	-virtfs "$(fsdev result "$rundir/result")"
+	"${disk_args[@]}"
+	-serial "file:$rundir/console.log"
+	-device virtio-rng-pci)
+
+if [ "$shell" = 1 ]; then
+	qemu=("${qemu[@]/#file:$rundir\/console.log/mon:stdio}")
+	exec "${qemu[@]}"
+fi
+
+# Echo the console as it comes, unless asked to keep quiet.
+tailpid=
+if [ "$quiet" = 0 ]; then
+	touch "$rundir/console.log"
+	tail -n +1 -f "$rundir/console.log" &
+	tailpid=$!
+fi
+set +e
+timeout -k 5 "$timeout_s" "${qemu[@]}" </dev/null >"$rundir/qemu.log" 2>&1
+qrc=$?
+set -e
+if [ -n "$tailpid" ]; then
+	sleep 0.3
+	kill "$tailpid" 2>/dev/null || true
+	wait "$tailpid" 2>/dev/null || true
+fi
+
+fail() {
+	[ "$quiet" = 1 ] && cat "$rundir/console.log" >&2
+	echo "stratos-vm: FAIL ($name): $*; console log: $rundir/console.log" >&2
+	exit 1
+}
+
+[ "$qrc" = 124 ] || [ "$qrc" = 137 ] &&
+	fail "the guest did not finish within ${timeout_s}s and was killed"
+[ "$qrc" = 0 ] || fail "qemu exited with $qrc: $(tail -n 3 "$rundir/qemu.log")"
+
+# The kernel log: the guest's own copy if it got that far, else the console.
+klog="$rundir/result/dmesg"
+[ -f "$klog" ] || klog="$rundir/console.log"
+bad='BUG:|WARNING:|Oops|KASAN|refcount_t:|list_(add|del) corruption|self-detected stall|detected stalls on CPUs|rcu: INFO:|soft lockup|hard LOCKUP|hung_task|blocked for more than|circular locking|possible recursive locking|inconsistent lock state|suspicious RCU usage|sleeping function called|Kernel panic|general protection fault|UBSAN'
+if grep -Eq "$bad" "$klog"; then
+	grep -E -B2 -A20 "$bad" "$klog" | head -n 60 >&2
+	fail "the guest kernel log has a warning or worse"
+fi
+if [ -s "$rundir/result/kmemleak" ]; then
+	head -n 40 "$rundir/result/kmemleak" >&2
+	fail "kmemleak reports unreferenced objects"
+fi
+[ -f "$rundir/result/status" ] ||
+	fail "the guest stopped without recording an exit status"
+exit "$(cat "$rundir/result/status")"
