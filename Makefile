@@ -10,6 +10,7 @@
 #   make              build stratos.ko for the stock 7.x kernel, and stratosctl
 #   make modules-all  build stratos.ko for every test kernel (7.x, 6.12, debug)
 #   make check        host unit tests + VM selftests; ends in "N passed, N failed"
+#   make fuzz         the netlink fuzzer's full million messages (COUNT=N)
 #   make demo         boot the VM, load the module, print 'stratosctl info'
 #   make vm-shell     interactive shell in the VM (KERNEL=stock|6.12|debug)
 #   make vm-run CMD='...'   run a command in the VM
@@ -31,10 +32,11 @@ krel_of = $(shell ls $(rootfs)/usr/lib/modules | grep '^$(1)' | sort -V | tail -
 MODULE_SRCS := Kbuild $(wildcard kmod/*.[ch] kmod/Kbuild) include/uapi/linux/stratos.h
 
 .PHONY: all modules modules-all module-stock module-6.12 module-debug tools \
-	check unit-test vm-test demo vm-shell vm-run deps checkpatch clean \
+	bench-pagecache \
+	check unit-test vm-test fuzz selftest-progs sched-bt demo vm-shell vm-run deps checkpatch clean \
 	rootfs debug-kernel
 
-all: module-stock tools
+all: module-stock tools sched-bt
 
 modules: module-stock
 modules-all: module-stock module-6.12 module-debug
@@ -70,24 +72,42 @@ tools: rootfs
 	@echo "  CC      stratosctl"
 	@$(IN_ROOT) make -s -C /src/tools O=/src/$(BUILD)/tools
 
+# scx_bt, the offline class's BPF scheduler (sched_bt/), for the 7.x kernel.
+sched-bt: rootfs
+	@echo "  BPF     scx_bt.bpf.o"
+	@$(IN_ROOT) make -s -C /src/sched_bt O=/src/$(BUILD)/sched_bt \
+		KREL=$(call krel_of,7.)
+
+selftest-progs: rootfs
+	@echo "  CC      selftests/netlink"
+	@$(IN_ROOT) make -s -C /src/selftests/netlink O=/src/$(BUILD)/netlink
+
+# Host-side tests of the pure C logic and of the spec/header agreement.
 unit-test:
 	@$(MAKE) -s -C tools O=$(CURDIR)/$(BUILD)/host-tools unit-test
+	@/usr/bin/python3 selftests/check-spec.py
 
-# The VM selftests need every module and the tool.
-vm-test: modules-all tools
+# The VM selftests need every module, the tool and the test programs.
+vm-test: modules-all tools selftest-progs
 	@selftests/run.sh
 
-check: unit-test-log vm-test-log
-	@selftests/summary.sh $(BUILD)/check
+check: modules-all tools selftest-progs
+	@selftests/check.sh
 
-.PHONY: unit-test-log vm-test-log
-unit-test-log:
-	@mkdir -p $(BUILD)/check
-	@$(MAKE) -s unit-test 2>&1 | tee $(BUILD)/check/unit.tap
+# The netlink fuzzer's full run: a million messages on the debug kernel.
+fuzz: module-debug tools selftest-progs
+	@$(VM)/run-vm.sh --kernel debug --name fuzz --timeout 7200 -- \
+		'STRATOS_FUZZ_COUNT=$(or $(COUNT),1000000) selftests/suite.sh core/fuzz'
 
-vm-test-log: modules-all tools
-	@mkdir -p $(BUILD)/check
-	@selftests/run.sh --log-dir $(BUILD)/check
+# Page-cache limits against the alternatives, one table
+# (Documentation/pagecache.rst). LIMIT/FILE in MiB.
+PC_DISK := $(BUILD)/pagecache/disk.img
+bench-pagecache: module-stock tools
+	@[ -f $(PC_DISK) ] || selftests/pagecache/mkdisk.sh $(PC_DISK) >/dev/null
+	@$(VM)/run-vm.sh --kernel stock --cpus 2 --name pagecache-bench --quiet \
+		--disk $(PC_DISK) --timeout 1800 -- \
+		'selftests/pagecache/bench.sh $(or $(LIMIT),64) $(FILE)'
+	@sed -n '/MiB limit/,$$p' $(BUILD)/vm/pagecache-bench/result/output
 
 demo: all
 	@$(VM)/run-vm.sh --kernel stock --name demo -- selftests/demo.sh

@@ -8,15 +8,18 @@
 #include <linux/kernel.h>
 #include <linux/module.h>
 #include <linux/moduleparam.h>
+#include <linux/sizes.h>
 
+#include "pagecache.h"
 #include "stratos.h"
+#include "vcore.h"
 
 /*
  * Registry capacity. Entries are small (tens of bytes), but a bound keeps a
  * confused agent from growing kernel memory without limit.
  */
 #define STRATOS_MAX_CGROUPS_DEFAULT	65536
-#define STRATOS_MAX_CGROUPS_LIMIT	(1U << 22)
+#define STRATOS_MAX_CGROUPS_LIMIT	SZ_4M
 
 unsigned int stratos_max_cgroups = STRATOS_MAX_CGROUPS_DEFAULT;
 
@@ -62,9 +65,23 @@ static int __init stratos_init(void)
 {
 	int ret;
 
-	ret = stratos_netlink_init();
+	/* Its probes act only on entries, so it may come up first. */
+	ret = stratos_offline_init();
 	if (ret)
 		return ret;
+
+	ret = stratos_vcore_init();
+	if (ret)
+		goto err_offline;
+
+	/* Its probes act only on limits, which only requests create. */
+	ret = stratos_pagecache_init();
+	if (ret)
+		goto err_vcore;
+
+	ret = stratos_netlink_init();
+	if (ret)
+		goto err_pagecache;
 
 	ret = stratos_registry_init();
 	if (ret)
@@ -78,6 +95,12 @@ err_netlink:
 	stratos_netlink_exit();
 	/* Requests may have added entries before the probe failed. */
 	stratos_registry_exit();
+err_pagecache:
+	stratos_pagecache_exit();
+err_vcore:
+	stratos_vcore_exit();
+err_offline:
+	stratos_offline_exit();
 	return ret;
 }
 
@@ -85,7 +108,12 @@ static void __exit stratos_exit(void)
 {
 	/* Removal notifications still need the family: stop them first. */
 	stratos_registry_stop_tracking();
+	/* Its throttle events need the family too. */
+	stratos_pagecache_exit();
 	stratos_netlink_exit();
+	stratos_vcore_exit();
+	/* No request can run now: hand the offline cgroups back. */
+	stratos_offline_exit();
 	stratos_registry_exit();
 }
 

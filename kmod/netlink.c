@@ -19,6 +19,8 @@
 #include <net/net_namespace.h>
 
 #include "stratos.h"
+#include "pagecache.h"
+#include "vcore.h"
 
 static struct genl_family stratos_family;
 
@@ -188,9 +190,11 @@ struct stratos_dump_arg {
 	char *path_buf;
 };
 
+static_assert(sizeof(struct stratos_dump_ctx) <=
+	      sizeof_field(struct netlink_callback, ctx));
+
 static struct stratos_dump_ctx *stratos_dump_ctx(struct netlink_callback *cb)
 {
-	NL_ASSERT_CTX_FITS(struct stratos_dump_ctx);
 	return (struct stratos_dump_ctx *)cb->ctx;
 }
 
@@ -269,6 +273,14 @@ static int stratos_nl_cgroup_set_doit(struct sk_buff *skb,
 	if (attrs[STRATOS_A_CGROUP_FLAGS])
 		flags = nla_get_u32(attrs[STRATOS_A_CGROUP_FLAGS]);
 
+	/* An unknown id is reported by the registry below. */
+	if (upd.has_class && upd.policy.class == STRATOS_CLASS_OFFLINE) {
+		ret = stratos_offline_check(nla_get_u64(attrs[STRATOS_A_CGROUP_ID]),
+					    info->extack);
+		if (ret && ret != -ENOENT)
+			return ret;
+	}
+
 	ret = stratos_registry_set(nla_get_u64(attrs[STRATOS_A_CGROUP_ID]),
 				   &upd, !(flags & STRATOS_CGROUP_F_NO_CREATE),
 				   &view);
@@ -294,9 +306,12 @@ static int stratos_nl_cgroup_set_doit(struct sk_buff *skb,
 		return ret;
 	}
 
+	ret = stratos_offline_sync(&view);
+	if (ret)
+		NL_SET_ERR_MSG(info->extack, "cannot apply the class: writing cpu.idle failed");
 	stratos_notify_entry(&view);
 	stratos_entry_view_release(&view);
-	return 0;
+	return ret;
 }
 
 static int stratos_nl_cgroup_del_doit(struct sk_buff *skb,
@@ -317,6 +332,7 @@ static int stratos_nl_cgroup_del_doit(struct sk_buff *skb,
 				    "cgroup has no stratos entry");
 		return ret;
 	}
+	stratos_offline_forget(id, false);
 	stratos_notify_del(id, STRATOS_DEL_REQUESTED);
 	return 0;
 }
@@ -331,6 +347,23 @@ static void stratos_multicast(struct sk_buff *msg)
 {
 	genlmsg_multicast_netns(&stratos_family, &init_net, msg, 0,
 				STRATOS_MCGRP_EVENTS, GFP_KERNEL);
+}
+
+/* For the feature files: messages of the family and its "events" group. */
+void *stratos_genlmsg_put(struct sk_buff *skb, u32 portid, u32 seq,
+			  int flags, u8 cmd)
+{
+	return genlmsg_put(skb, portid, seq, &stratos_family, flags, cmd);
+}
+
+bool stratos_events_wanted(void)
+{
+	return stratos_has_listeners();
+}
+
+void stratos_events_send(struct sk_buff *msg)
+{
+	stratos_multicast(msg);
 }
 
 /* Notifications carry no path: listeners may sit in any cgroup namespace. */
@@ -401,6 +434,28 @@ static const struct genl_ops stratos_ops[] = {
 		.doit = stratos_nl_cgroup_del_doit,
 		.policy = stratos_cgroup_id_policy,
 		.maxattr = ARRAY_SIZE(stratos_cgroup_id_policy) - 1,
+		.flags = GENL_ADMIN_PERM,
+	},
+	STRATOS_VCORE_OPS,
+	{
+		.cmd = STRATOS_CMD_PAGECACHE_GET,
+		.doit = stratos_nl_pagecache_get_doit,
+		.dumpit = stratos_nl_pagecache_dumpit,
+		.policy = stratos_pagecache_id_policy,
+		.maxattr = ARRAY_SIZE(stratos_pagecache_id_policy) - 1,
+	},
+	{
+		.cmd = STRATOS_CMD_PAGECACHE_SET,
+		.doit = stratos_nl_pagecache_set_doit,
+		.policy = stratos_pagecache_set_policy,
+		.maxattr = ARRAY_SIZE(stratos_pagecache_set_policy) - 1,
+		.flags = GENL_ADMIN_PERM,
+	},
+	{
+		.cmd = STRATOS_CMD_PAGECACHE_DEL,
+		.doit = stratos_nl_pagecache_del_doit,
+		.policy = stratos_pagecache_id_policy,
+		.maxattr = ARRAY_SIZE(stratos_pagecache_id_policy) - 1,
 		.flags = GENL_ADMIN_PERM,
 	},
 };

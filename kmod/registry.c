@@ -15,7 +15,7 @@
  * work item, which sends the notification and drops the reference.
  *
  * Races with removal: stratos_registry_set() takes its cgroup reference
- * before the lock and checks cgroup_is_dead() under it. cgroup_rmdir()
+ * before the lock and checks that the cgroup is not dead under it. cgroup_rmdir()
  * clears CSS_ONLINE before it fires the tracepoint, and the probe takes the
  * same lock, so either the probe finds the new entry or the setter sees the
  * cgroup dead; an entry for a removed cgroup is never left behind.
@@ -29,7 +29,10 @@
 #include <linux/tracepoint.h>
 #include <linux/workqueue.h>
 
+#include "compat.h"
+#include "pagecache.h"
 #include "stratos.h"
+#include "vcore.h"
 
 #define STRATOS_REGISTRY_BITS 12
 
@@ -54,6 +57,16 @@ static DECLARE_WORK(reap_work, stratos_reap_fn);
 static struct tracepoint *rmdir_tp;
 /* Only cgroup v2 ids are registry keys; v1 hierarchies number their own. */
 static struct cgroup_root *dfl_root;
+
+/*
+ * cgroup_destroy_locked() clears CSS_ONLINE on the cgroup's own css before
+ * cgroup_rmdir() fires the tracepoint. (7.x has cgroup_is_dead() for this;
+ * 6.12 keeps it private.)
+ */
+static bool stratos_cgroup_is_dead(const struct cgroup *cgrp)
+{
+	return !(READ_ONCE(cgrp->self.flags) & CSS_ONLINE);
+}
 
 static struct stratos_entry *stratos_entry_find(u64 id)
 {
@@ -115,7 +128,7 @@ static int stratos_entry_insert(u64 id, struct cgroup *cgrp,
 	struct stratos_entry *entry;
 
 	lockdep_assert_held(&registry_lock);
-	if (cgroup_is_dead(cgrp))
+	if (stratos_cgroup_is_dead(cgrp))
 		return -ENOENT;
 
 	entry = stratos_entry_find(id);
@@ -160,7 +173,7 @@ int stratos_registry_set(u64 id, const struct stratos_policy_update *upd,
 	if (IS_ERR(cgrp))
 		return PTR_ERR(cgrp);
 
-	fresh = kzalloc(sizeof(*fresh), GFP_KERNEL);
+	fresh = kzalloc_obj(*fresh, GFP_KERNEL);
 	if (!fresh) {
 		cgroup_put(cgrp);
 		return -ENOMEM;
@@ -271,6 +284,7 @@ static void stratos_reap_fn(struct work_struct *work)
 
 	gone = llist_del_all(&reap_list);
 	llist_for_each_entry_safe(entry, next, gone, reap_node) {
+		stratos_offline_forget(entry->id, true);
 		stratos_notify_del(entry->id, STRATOS_DEL_CGROUP_REMOVED);
 		stratos_entry_free(entry);
 	}
@@ -289,12 +303,15 @@ static void stratos_cgroup_rmdir_probe(void *data, struct cgroup *cgrp,
 	if (cgrp->root != dfl_root)
 		return;
 
+	stratos_pagecache_cgroup_removed(cgrp);
+
 	spin_lock_irqsave(&registry_lock, flags);
 	entry = stratos_entry_find(cgroup_id(cgrp));
 	if (entry)
 		stratos_entry_unhash(entry);
 	spin_unlock_irqrestore(&registry_lock, flags);
 
+	stratos_vcore_cgroup_rmdir(cgrp);
 	if (entry) {
 		llist_add(&entry->reap_node, &reap_list);
 		queue_work(system_dfl_wq, &reap_work);

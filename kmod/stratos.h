@@ -68,8 +68,20 @@ int stratos_netlink_init(void);
 void stratos_netlink_exit(void);
 void stratos_notify_entry(const struct stratos_entry_view *view);
 void stratos_notify_del(u64 id, enum stratos_del_reason reason);
+void *stratos_genlmsg_put(struct sk_buff *skb, u32 portid, u32 seq,
+			  int flags, u8 cmd);
+bool stratos_events_wanted(void);
+void stratos_events_send(struct sk_buff *msg);
 
 /* features.c: what the running kernel offers. */
 u64 stratos_features(void);
+
+/* offline.c: the offline scheduling class (cpu.idle + SCHED_EXT). */
+struct netlink_ext_ack;
+int stratos_offline_init(void);
+void stratos_offline_exit(void);
+int stratos_offline_check(u64 id, struct netlink_ext_ack *extack);
+int stratos_offline_sync(const struct stratos_entry_view *view);
+void stratos_offline_forget(u64 id, bool removed);
 
 #endif /* _STRATOS_H */

@@ -28,6 +28,13 @@ if [ -f "$tree/.stratos-complete" ]; then
 	exit 0
 fi
 
+exec 9>"$STRATOS_CACHE/.debug-kernel.lock"
+flock 9
+if [ -f "$tree/.stratos-complete" ]; then
+	echo "$tree"
+	exit 0
+fi
+
 log "building the debug kernel in $tree (about 10 minutes on 2 cores)"
 rm -rf "$tree"
 mkdir -p "$tree"

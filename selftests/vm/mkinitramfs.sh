@@ -20,6 +20,13 @@ if [ -f "$out" ]; then
 	exit 0
 fi
 
+exec 9>"$STRATOS_CACHE/.initramfs.lock"
+flock 9
+if [ -f "$out" ]; then
+	echo "$out"
+	exit 0
+fi
+
 moddir="$root/usr/lib/modules/$kver/kernel"
 [ -d "$moddir" ] || die "no modules for kernel $kver in $root"
 
@@ -60,4 +67,7 @@ chmod +x "$tmp/init"
 
 (cd "$tmp" && find . | cpio -o -H newc --quiet | gzip -1) >"$out.tmp"
 mv "$out.tmp" "$out"
+for old in "$STRATOS_CACHE"/initramfs-"$kver"-*.cpio.gz; do
+	[ "$old" = "$out" ] || rm -f "$old"
+done
 echo "$out"

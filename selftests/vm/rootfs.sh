@@ -30,6 +30,15 @@ if [ -f "$root/.stratos-complete" ]; then
 	exit 0
 fi
 
+# One builder at a time; whoever waited finds the tree ready.
+mkdir -p "$STRATOS_CACHE"
+exec 9>"$STRATOS_CACHE/.rootfs.lock"
+flock 9
+if [ -f "$root/.stratos-complete" ]; then
+	echo "$root"
+	exit 0
+fi
+
 need_host_tool debootstrap
 
 # Use the Debian mirror the host is configured with, so this works wherever
@@ -59,6 +68,10 @@ EOF
 mkdir -p "$tmp/etc/initramfs-tools"
 echo "update_initramfs=no" >"$tmp/etc/initramfs-tools/update-initramfs.conf"
 
+# Services installed for benchmarks must not start in the chroot.
+printf '#!/bin/sh\nexit 101\n' >"$tmp/usr/sbin/policy-rc.d"
+chmod +x "$tmp/usr/sbin/policy-rc.d"
+
 in_root() {
 	unshare --mount --fork sh -c '
 		mount -t proc proc "$0/proc" &&
@@ -84,7 +97,8 @@ apt_install() {
 		gcc make clang llvm libbpf-dev bpftool libnl-genl-3-dev \
 		pkg-config kmod libelf-dev libssl-dev dwarves bc bison flex \
 		xz-utils zstd cpio busybox-static util-linux procps iproute2 \
-		e2fsprogs rt-tests stress-ng python3-minimal
+		e2fsprogs rt-tests stress-ng python3 perl jq linux-perf \
+		trace-cmd fio nginx-light wrk memcached
 
 	# trixie's stock kernel, resolved through its meta package so no
 	# minor version is written down here.

@@ -97,9 +97,9 @@ esac
 if [ "$kernel" = debug ]; then
 	kimage="$tree/arch/x86/boot/bzImage"
 	# ACPI's _PRT evaluation hangs the boot under TCG without acpi=noirq.
-	append+=" root=root rootfstype=9p rw acpi=noirq panic_on_warn=1"
+	append+=" root=root rootfstype=9p ro acpi=noirq panic_on_warn=1"
 	append+=" rootflags=trans=virtio,version=9p2000.L,msize=512000,cache=loose"
-	append+=" init=/src/selftests/vm/guest-init.sh"
+	append+=" init=/stratos-init"
 	append+=" kasan.fault=panic"
 else
 	kimage="$root/boot/vmlinuz-$kver"
@@ -116,6 +116,11 @@ else
 	printf '%s\n' "$*" >"$rundir/result/cmd"
 fi
 mkdir -p "$root/src" "$root/run"
+# Without an initramfs the kernel starts init from the root filesystem, and
+# the project tree is not mounted yet: a two-line shim in the root does it.
+if ! cmp -s "$here/stratos-init" "$root/stratos-init"; then
+	install -m 0755 "$here/stratos-init" "$root/stratos-init"
+fi
 
 accel=(-accel tcg,thread=multi -cpu max)
 [ "$icount" = 1 ] && accel=(-accel tcg,thread=single -cpu max -icount shift=3)

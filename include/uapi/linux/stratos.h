@@ -74,6 +74,150 @@
  *
  * -ENOENT if the cgroup has no entry.
  *
+ * STRATOS_CMD_VCORE_CPU_GET
+ * -------------------------
+ *
+ * Any user may send it. With STRATOS_A_VCORE_CPU_CPU (NLA_U32) it returns
+ * that CPU; with NLM_F_DUMP and no attributes, every possible CPU, one
+ * message each:
+ *
+ *    STRATOS_A_VCORE_CPU_CPU: NLA_U32, logical CPU number
+ *    STRATOS_A_VCORE_CPU_ONLINE: NLA_U8, 1 if the CPU is online
+ *    STRATOS_A_VCORE_CPU_FACTOR_IDLE: NLA_U32, vcores the CPU delivers while
+ *                                     its SMT sibling is idle, in
+ *                                     millionths (STRATOS_VCORE_FACTOR_SCALE)
+ *    STRATOS_A_VCORE_CPU_FACTOR_BUSY: NLA_U32, the same while its sibling
+ *                                     runs something
+ *    STRATOS_A_VCORE_CPU_DEFAULT_IDLE: NLA_U32, the factor derived from the
+ *                                      kernel's cpu_capacity
+ *    STRATOS_A_VCORE_CPU_DEFAULT_BUSY: NLA_U32, likewise
+ *    STRATOS_A_VCORE_CPU_SIBLING: NLA_U32, the SMT sibling; absent if none
+ *    STRATOS_A_VCORE_CPU_BUSY_NS: NLA_U64, ns the CPU ran anything but
+ *                                 its idle task since the module loaded
+ *    STRATOS_A_VCORE_CPU_VCORE_NS: NLA_U64, that time in vcore-ns
+ *
+ * STRATOS_CMD_VCORE_CPU_SET
+ * -------------------------
+ *
+ * Requires CAP_NET_ADMIN in the initial user namespace.
+ *
+ *    STRATOS_A_VCORE_CPU_CPU: NLA_U32, required, an online CPU
+ *    STRATOS_A_VCORE_CPU_FACTOR_IDLE: NLA_U32, optional
+ *    STRATOS_A_VCORE_CPU_FACTOR_BUSY: NLA_U32, optional
+ *
+ * Factors are STRATOS_VCORE_FACTOR_MIN..STRATOS_VCORE_FACTOR_MAX, and the
+ * busy factor may not exceed the idle one. With neither factor the CPU
+ * returns to its defaults. Takes effect at the CPU's next context switch.
+ * Errors: -ENODEV (CPU offline or not possible), -ERANGE (busy above idle),
+ * -EINVAL with an extended ack naming the bad attribute.
+ *
+ * STRATOS_CMD_VCORE_CGROUP_GET
+ * ----------------------------
+ *
+ * Any user may send it. With STRATOS_A_VCORE_CGROUP_ID (NLA_U64) it returns
+ * that cgroup's accounting; with NLM_F_DUMP and no attributes, every
+ * accounted cgroup:
+ *
+ *    STRATOS_A_VCORE_CGROUP_ID: NLA_U64
+ *    STRATOS_A_VCORE_CGROUP_PATH: NLA_NUL_STRING, as for CGROUP_GET
+ *    STRATOS_A_VCORE_CGROUP_VCORE_NS: NLA_U64, normalised CPU time of the
+ *                                     cgroup and its descendants since it
+ *                                     was registered, in vcore-ns
+ *    STRATOS_A_VCORE_CGROUP_CPU_NS: NLA_U64, the raw CPU time it counted
+ *    STRATOS_A_VCORE_CGROUP_LIMIT: NLA_U32, the vcore limit in millionths;
+ *                                  absent without one
+ *    STRATOS_A_VCORE_CGROUP_QUOTA: NLA_U32, the cpu.max quota (us per
+ *                                  100 ms) the limit last wrote
+ *
+ * Time is counted when a task leaves the CPU. -ENOENT if not accounted.
+ *
+ * STRATOS_CMD_VCORE_CGROUP_SET, STRATOS_CMD_VCORE_CGROUP_DEL
+ * ----------------------------------------------------------
+ *
+ * Require CAP_NET_ADMIN in the initial user namespace.
+ *
+ *    STRATOS_A_VCORE_CGROUP_ID: NLA_U64, required
+ *
+ *    STRATOS_A_VCORE_CGROUP_LIMIT: NLA_U32, SET only, optional: hold the
+ *                                  cgroup to this many millionths of a
+ *                                  vcore (STRATOS_VCORE_LIMIT_MIN..MAX,
+ *                                  at most the node's capacity); 0 lifts
+ *                                  the limit
+ *    STRATOS_A_VCORE_CGROUP_DIR: NLA_NUL_STRING, SET only, required with
+ *                                a first limit: the cgroup's directory as
+ *                                the requester sees it, whose cpu.max the
+ *                                module opens and rewrites
+ *
+ * SET starts accounting the cgroup (-ENOSPC beyond
+ * STRATOS_VCORE_MAX_CGROUPS); without a limit, on a cgroup already
+ * accounted it fails with -EEXIST. A limit is a control loop over cpu.max:
+ * every 100 ms the quota becomes the limit over the cgroup's recent vcores
+ * per CPU-second. Lifting the limit, DEL, the module's unload restore the
+ * cpu.max the cgroup had before. DEL stops accounting (-ENOENT if it was
+ * not). Both end by themselves when the cgroup is removed.
+ *
+ * STRATOS_CMD_PAGECACHE_GET
+ * -------------------------
+ *
+ * Any user may send it. As a plain request it carries
+ *
+ *    STRATOS_A_PAGECACHE_ID: NLA_U64, cgroup id
+ *
+ * and the reply is one STRATOS_CMD_PAGECACHE_GET message:
+ *
+ *    STRATOS_A_PAGECACHE_ID: NLA_U64
+ *    STRATOS_A_PAGECACHE_PATH: NLA_NUL_STRING, as STRATOS_A_CGROUP_PATH
+ *    STRATOS_A_PAGECACHE_LIMIT: NLA_U64, bytes
+ *    STRATOS_A_PAGECACHE_MARGIN: NLA_U64, bytes
+ *    STRATOS_A_PAGECACHE_MODE: NLA_U8, enum stratos_pagecache_mode
+ *    STRATOS_A_PAGECACHE_CURRENT: NLA_U64, bytes of page cache charged to
+ *                                 the cgroup and its descendants (estimate,
+ *                                 re-read from memory.stat on every pass)
+ *    STRATOS_A_PAGECACHE_PEAK: NLA_U64, highest CURRENT seen, bytes
+ *    STRATOS_A_PAGECACHE_RECLAIMED: NLA_U64, bytes reclaimed by the module
+ *    STRATOS_A_PAGECACHE_THROTTLED_NS: NLA_U64, time tasks spent throttled
+ *    STRATOS_A_PAGECACHE_PASSES: NLA_U64, reclaim passes
+ *    STRATOS_A_PAGECACHE_THROTTLES: NLA_U64, times a task was throttled
+ *
+ * With NLM_F_DUMP and no attributes it returns every limit. A cgroup
+ * without a limit gets -ENOENT.
+ *
+ * STRATOS_CMD_PAGECACHE_SET
+ * -------------------------
+ *
+ * Requires CAP_NET_ADMIN in the initial user namespace. Sets or changes the
+ * page-cache limit of a cgroup (Documentation/pagecache.rst):
+ *
+ *    STRATOS_A_PAGECACHE_ID: NLA_U64, required
+ *    STRATOS_A_PAGECACHE_LIMIT: NLA_U64, bytes, required for a new limit,
+ *                               STRATOS_PAGECACHE_LIMIT_MIN..system memory
+ *    STRATOS_A_PAGECACHE_MARGIN: NLA_U64, bytes, below half the limit;
+ *                                0 picks the default (limit / 32, at most
+ *                                64 MiB)
+ *    STRATOS_A_PAGECACHE_MODE: NLA_U8, enum stratos_pagecache_mode,
+ *                              STRATOS_PAGECACHE_MODE_SYNC by default
+ *    STRATOS_A_PAGECACHE_DIR: NLA_NUL_STRING, the cgroup's directory as the
+ *                             requester sees it; the module opens its
+ *                             memory.stat and memory.reclaim there.
+ *                             Default: /sys/fs/cgroup/<cgroup path>
+ *
+ * Errors: -ENOENT (no live cgroup), -EOPNOTSUPP (memory controller not
+ * enabled on the cgroup), -ENOSPC (STRATOS_PAGECACHE_MAX_LIMITS limits
+ * exist), -EINVAL/-ERANGE with an extended ack naming the attribute.
+ *
+ * STRATOS_CMD_PAGECACHE_DEL
+ * -------------------------
+ *
+ * Requires CAP_NET_ADMIN. STRATOS_A_PAGECACHE_ID: NLA_U64, required.
+ * Removes the limit; -ENOENT if there is none.
+ *
+ * STRATOS_CMD_PAGECACHE_THROTTLED
+ * -------------------------------
+ *
+ * Notification only, on the "events" group, at most once a second per
+ * limit: a task of the cgroup was throttled. Carries STRATOS_A_PAGECACHE_ID,
+ * _LIMIT, _CURRENT and _THROTTLED_NS (this throttle's length).
+ *
  * Notifications
  * -------------
  *
@@ -105,9 +249,19 @@ enum stratos_cmd {
 	STRATOS_CMD_CGROUP_GET,
 	STRATOS_CMD_CGROUP_SET,
 	STRATOS_CMD_CGROUP_DEL,
+	STRATOS_CMD_VCORE_CPU_GET,
+	STRATOS_CMD_VCORE_CPU_SET,
+	STRATOS_CMD_VCORE_CGROUP_GET,
+	STRATOS_CMD_VCORE_CGROUP_SET,
+	STRATOS_CMD_VCORE_CGROUP_DEL,
+	STRATOS_CMD_PAGECACHE_GET,
+	STRATOS_CMD_PAGECACHE_SET,
+	STRATOS_CMD_PAGECACHE_DEL,
+	STRATOS_CMD_PAGECACHE_THROTTLED,
 
 	__STRATOS_CMD_MAX
 };
+
 #define STRATOS_CMD_MAX (__STRATOS_CMD_MAX - 1)
 
 /* What the running kernel offers, reported by STRATOS_CMD_GET_INFO. */
@@ -135,6 +289,7 @@ enum stratos_info_attr {
 
 	__STRATOS_A_INFO_MAX
 };
+
 #define STRATOS_A_INFO_MAX (__STRATOS_A_INFO_MAX - 1)
 
 /* Scheduling class of a cgroup's tasks. */
@@ -145,6 +300,7 @@ enum stratos_class {
 
 	__STRATOS_CLASS_MAX
 };
+
 #define STRATOS_CLASS_MAX (__STRATOS_CLASS_MAX - 1)
 
 enum stratos_cgroup_flags {
@@ -171,6 +327,88 @@ enum stratos_cgroup_attr {
 
 	__STRATOS_A_CGROUP_MAX
 };
+
 #define STRATOS_A_CGROUP_MAX (__STRATOS_A_CGROUP_MAX - 1)
+
+/*
+ * Virtual cores (Documentation/vcore.rst). Capacity factors are fixed
+ * point: STRATOS_VCORE_FACTOR_SCALE is one vcore per CPU-second.
+ */
+#define STRATOS_VCORE_FACTOR_SCALE	1000000
+#define STRATOS_VCORE_FACTOR_MIN	1000
+#define STRATOS_VCORE_FACTOR_MAX	4000000
+/* Cgroups accounted at once; every context switch checks each of them. */
+#define STRATOS_VCORE_MAX_CGROUPS	64
+/* Bounds of a vcore limit, in millionths of a vcore. */
+#define STRATOS_VCORE_LIMIT_MIN		10000
+#define STRATOS_VCORE_LIMIT_MAX		1000000000
+
+enum stratos_vcore_cpu_attr {
+	STRATOS_A_VCORE_CPU_UNSPEC,
+	STRATOS_A_VCORE_CPU_CPU,
+	STRATOS_A_VCORE_CPU_ONLINE,
+	STRATOS_A_VCORE_CPU_FACTOR_IDLE,
+	STRATOS_A_VCORE_CPU_FACTOR_BUSY,
+	STRATOS_A_VCORE_CPU_DEFAULT_IDLE,
+	STRATOS_A_VCORE_CPU_DEFAULT_BUSY,
+	STRATOS_A_VCORE_CPU_SIBLING,
+	STRATOS_A_VCORE_CPU_BUSY_NS,
+	STRATOS_A_VCORE_CPU_VCORE_NS,
+	STRATOS_A_VCORE_CPU_PAD,
+
+	__STRATOS_A_VCORE_CPU_MAX
+};
+
+#define STRATOS_A_VCORE_CPU_MAX (__STRATOS_A_VCORE_CPU_MAX - 1)
+
+enum stratos_vcore_cgroup_attr {
+	STRATOS_A_VCORE_CGROUP_UNSPEC,
+	STRATOS_A_VCORE_CGROUP_ID,
+	STRATOS_A_VCORE_CGROUP_PATH,
+	STRATOS_A_VCORE_CGROUP_VCORE_NS,
+	STRATOS_A_VCORE_CGROUP_CPU_NS,
+	STRATOS_A_VCORE_CGROUP_PAD,
+	STRATOS_A_VCORE_CGROUP_LIMIT,
+	STRATOS_A_VCORE_CGROUP_DIR,
+	STRATOS_A_VCORE_CGROUP_QUOTA,
+
+	__STRATOS_A_VCORE_CGROUP_MAX
+};
+
+#define STRATOS_A_VCORE_CGROUP_MAX (__STRATOS_A_VCORE_CGROUP_MAX - 1)
+
+/* Page-cache limits (Documentation/pagecache.rst). */
+#define STRATOS_PAGECACHE_LIMIT_MIN	(1ULL << 20)
+#define STRATOS_PAGECACHE_MAX_LIMITS	64
+
+enum stratos_pagecache_mode {
+	STRATOS_PAGECACHE_MODE_ASYNC,	/* background reclaim only */
+	STRATOS_PAGECACHE_MODE_SYNC,	/* also throttle the task adding cache */
+
+	__STRATOS_PAGECACHE_MODE_MAX
+};
+
+#define STRATOS_PAGECACHE_MODE_MAX (__STRATOS_PAGECACHE_MODE_MAX - 1)
+
+enum stratos_pagecache_attr {
+	STRATOS_A_PAGECACHE_UNSPEC,
+	STRATOS_A_PAGECACHE_ID,
+	STRATOS_A_PAGECACHE_PATH,
+	STRATOS_A_PAGECACHE_DIR,
+	STRATOS_A_PAGECACHE_LIMIT,
+	STRATOS_A_PAGECACHE_MARGIN,
+	STRATOS_A_PAGECACHE_MODE,
+	STRATOS_A_PAGECACHE_CURRENT,
+	STRATOS_A_PAGECACHE_PEAK,
+	STRATOS_A_PAGECACHE_RECLAIMED,
+	STRATOS_A_PAGECACHE_THROTTLED_NS,
+	STRATOS_A_PAGECACHE_PASSES,
+	STRATOS_A_PAGECACHE_THROTTLES,
+	STRATOS_A_PAGECACHE_PAD,
+
+	__STRATOS_A_PAGECACHE_MAX
+};
+
+#define STRATOS_A_PAGECACHE_MAX (__STRATOS_A_PAGECACHE_MAX - 1)
 
 #endif /* _UAPI_LINUX_STRATOS_H */

@@ -1,0 +1,168 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Vcore limits: a control loop over a cgroup's cpu.max.
+ *
+ * cpu.max caps raw CPU time; a vcore limit caps normalised time, so the
+ * quota has to follow the CPUs the cgroup runs on. Every
+ * VCORE_LIMIT_PERIOD_US the loop takes the cgroup's vcore-ns and CPU-ns
+ * since the last round, whose ratio is the capacity one of its CPU-seconds
+ * bought lately (its effective factor), smooths it, and writes
+ * quota = limit / factor. A cgroup moving from fast to slow CPUs sees its
+ * factor fall and its quota rise within a few rounds.
+ *
+ * The file is opened while the netlink request runs, in the requester's
+ * context (a kworker's root cannot resolve cgroupfs paths), and kept open:
+ * writes from the work item then need no path. The cpu.max found at that
+ * point is written back when the limit goes.
+ */
+#include <linux/cpumask.h>
+#include <linux/fs.h>
+#include <linux/magic.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+
+#include "stratos.h"
+#include "vcore.h"
+
+struct stratos_vcore_limit {
+	struct file *cpu_max;
+	char saved[64];		/* cpu.max before the limit, to restore */
+	u32 limit;		/* millionths of a vcore */
+	u32 factor;		/* smoothed effective factor, millionths */
+	u32 quota;		/* last quota written, us */
+	u64 last_vcore;
+	u64 last_cpu;
+};
+
+/* The cgroup's cpu.max, checked to belong to cgroup @id. */
+struct file *stratos_vcore_open_cpu_max(const char *dir, u64 id,
+					struct netlink_ext_ack *extack)
+{
+	struct file *f;
+	char *path;
+
+	path = kasprintf(GFP_KERNEL, "%s/cpu.max", dir);
+	if (!path)
+		return ERR_PTR(-ENOMEM);
+	f = filp_open(path, O_RDWR, 0);
+	kfree(path);
+	if (IS_ERR(f)) {
+		NL_SET_ERR_MSG(extack,
+			       "cannot open the cgroup's cpu.max: enable the cpu controller in its parent's cgroup.subtree_control");
+		return f;
+	}
+	if (file_inode(f)->i_sb->s_magic != CGROUP2_SUPER_MAGIC ||
+	    d_inode(f->f_path.dentry->d_parent)->i_ino != id) {
+		fput(f);
+		NL_SET_ERR_MSG(extack,
+			       "dir is not the cgroup v2 directory of this cgroup id");
+		return ERR_PTR(-EINVAL);
+	}
+	return f;
+}
+
+static int vcore_write_cpu_max(struct file *f, const char *buf)
+{
+	loff_t pos = 0;
+	ssize_t ret;
+
+	ret = kernel_write(f, buf, strlen(buf), &pos);
+	return ret < 0 ? ret : 0;
+}
+
+/*
+ * Create, change or (@limit 0) lift the limit in *@limp. @f is the opened
+ * cpu.max for a new limit (consumed in every case), or NULL.
+ */
+int stratos_vcore_limit_set(struct stratos_vcore_limit **limp, u32 limit,
+			    struct file *f, u32 factor, u64 vcore, u64 cpu)
+{
+	struct stratos_vcore_limit *lim = *limp;
+	loff_t pos = 0;
+	ssize_t len;
+
+	if (!limit) {
+		if (f)
+			fput(f);
+		stratos_vcore_limit_free(lim, true);
+		*limp = NULL;
+		return 0;
+	}
+	if (lim) {
+		if (f)
+			fput(f);
+		lim->limit = limit;
+		return 0;
+	}
+	if (!f)
+		return -EINVAL;
+	lim = kzalloc(sizeof(*lim), GFP_KERNEL);
+	if (!lim) {
+		fput(f);
+		return -ENOMEM;
+	}
+	len = kernel_read(f, lim->saved, sizeof(lim->saved) - 1, &pos);
+	if (len <= 0) {
+		fput(f);
+		kfree(lim);
+		return len < 0 ? len : -EIO;
+	}
+	lim->cpu_max = f;
+	lim->limit = limit;
+	lim->factor = factor;
+	lim->last_vcore = vcore;
+	lim->last_cpu = cpu;
+	*limp = lim;
+	stratos_vcore_limit_tick(lim, vcore, cpu);
+	return 0;
+}
+
+void stratos_vcore_limit_free(struct stratos_vcore_limit *lim, bool restore)
+{
+	if (!lim)
+		return;
+	/* A removed cgroup's file refuses writes; nothing to restore then. */
+	if (restore)
+		vcore_write_cpu_max(lim->cpu_max, lim->saved);
+	fput(lim->cpu_max);
+	kfree(lim);
+}
+
+/*
+ * Less CPU time than this in a round says too little about the factor:
+ * keep the previous estimate.
+ */
+#define VCORE_LIMIT_MIN_SAMPLE_NS	(2 * NSEC_PER_MSEC)
+
+void stratos_vcore_limit_tick(struct stratos_vcore_limit *lim, u64 vcore,
+			      u64 cpu)
+{
+	u64 dv = vcore - lim->last_vcore, dc = cpu - lim->last_cpu, quota;
+	u64 max_quota = (u64)VCORE_LIMIT_PERIOD_US * num_online_cpus();
+	char buf[48];
+
+	if (dc >= VCORE_LIMIT_MIN_SAMPLE_NS) {
+		u64 now = div64_u64(dv * STRATOS_VCORE_FACTOR_SCALE, dc);
+
+		/* Halve the error each round: a move settles in a few. */
+		now = clamp_t(u64, now, STRATOS_VCORE_FACTOR_MIN,
+			      STRATOS_VCORE_FACTOR_MAX);
+		lim->factor = (lim->factor + now) / 2;
+	}
+	lim->last_vcore = vcore;
+	lim->last_cpu = cpu;
+
+	quota = div_u64((u64)lim->limit * VCORE_LIMIT_PERIOD_US, lim->factor);
+	quota = clamp_t(u64, quota, VCORE_LIMIT_MIN_QUOTA_US, max_quota);
+	if (quota == lim->quota)
+		return;
+	lim->quota = quota;
+	snprintf(buf, sizeof(buf), "%llu %u\n", quota, VCORE_LIMIT_PERIOD_US);
+	vcore_write_cpu_max(lim->cpu_max, buf);
+}
+
+u32 stratos_vcore_limit_get(const struct stratos_vcore_limit *lim, u32 *quota)
+{
+	*quota = lim ? lim->quota : 0;
+	return lim ? lim->limit : 0;
+}

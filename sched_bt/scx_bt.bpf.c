@@ -1,0 +1,540 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * scx_bt: absolute preemption of offline (batch) work on unpatched kernels.
+ *
+ * stratos.ko switches the tasks of offline cgroups to SCHED_EXT; scx_bt runs
+ * in partial mode (SCX_OPS_SWITCH_PARTIAL), so it schedules those tasks only.
+ * The ext class ranks below the fair class: a runnable online (fair) task
+ * always preempts an offline one at once, which gives absolute preemption
+ * without any help here. What this scheduler adds:
+ *
+ * - Work conservation: offline tasks run on any CPU without online work,
+ *   preferring an idle CPU near where they ran (the kernel's default idle
+ *   selection: previous CPU, then its LLC, then its node). When online work
+ *   takes a CPU, its queued offline tasks go back to the shared queue
+ *   (ops.cpu_release) instead of waiting there.
+ *
+ * - The placement gap: the fair class never moves a waiting online task onto
+ *   a CPU that runs only ext work (it is not idle to the fair class, at
+ *   wakeup or in load balancing). So on every tick of an offline task, if
+ *   online work waits on another CPU, the offline task gives its CPU up and
+ *   the CPU stays idle for vacate_ns; the fair class's idle balancing then
+ *   pulls the waiting online task over. This costs offline throughput only
+ *   while online work is queued somewhere, which is when online needs the
+ *   CPUs anyway.
+ *
+ * - SMT expeller: with smt_expel set, no offline task runs on a CPU whose
+ *   SMT sibling runs an online task; a tick of an offline task that finds
+ *   its sibling online ends its slice.
+ *
+ * - Weights between offline cgroups: tasks are ordered by virtual time in
+ *   one queue; a task is charged its runtime scaled by 100 / weight, where
+ *   weight comes from bt_cgw[cgroup id] (the registry weight, written by
+ *   stratosctl) times the task's nice weight. With equal numbers of tasks
+ *   per cgroup this shares CPU time by cgroup weight.
+ *
+ * - Budget: each CPU runs offline work at most budget_pct of every 100 ms.
+ *
+ * - Starvation guard: a CPU holding offline work back (vacating, budget,
+ *   SMT) still dispatches one task for guard_slice_ns if no offline task
+ *   started anywhere for starve_ns, so kernel lock holders progress and the
+ *   sched_ext watchdog never sees a stall. The kernel's ext_server gives ext
+ *   tasks a little time even under full online load; see
+ *   Documentation/sched_bt.rst for the setting stratosctl chooses.
+ *
+ * Weak spots: vacating is decided per tick, so an online task may wait up to
+ * a tick plus the fair class's idle balance; cgroup weights are per task;
+ * the scan for waiting online work reads every CPU's runqueue counters
+ * without locks (a stale read costs one wrong decision for one tick).
+ */
+/* bpftool emits anonymous forward declarations that clang warns about. */
+#pragma clang diagnostic push
+#pragma clang diagnostic ignored "-Wmissing-declarations"
+#include "vmlinux.h"
+#pragma clang diagnostic pop
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+
+#include "scx_bt.h"
+
+char _license[] SEC("license") = "GPL";
+
+#define BT_DSQ		0
+#define BT_MAX_CPUS	1024
+#define BT_WINDOW_NS	(100ULL * 1000 * 1000)
+#define BT_TIMER_NS	(2ULL * 1000 * 1000)
+#define CLOCK_MONOTONIC	1
+#define SCHED_EXT_POLICY 7
+#define ESRCH		3
+
+#define BPF_STRUCT_OPS(name, args...)	\
+	SEC("struct_ops/" #name) BPF_PROG(name, ##args)
+#define BPF_STRUCT_OPS_SLEEPABLE(name, args...) \
+	SEC("struct_ops.s/" #name) BPF_PROG(name, ##args)
+#ifndef READ_ONCE
+#define READ_ONCE(x)		(*(volatile typeof(x) *)&(x))
+#define WRITE_ONCE(x, v)	(*(volatile typeof(x) *)&(x) = (v))
+#endif
+
+/* Kfuncs of 7.x's sched_ext, declared as the BPF side sees them. */
+void scx_bpf_dsq_insert(struct task_struct *p, u64 dsq_id, u64 slice,
+			u64 enq_flags) __ksym;
+void scx_bpf_dsq_insert_vtime(struct task_struct *p, u64 dsq_id, u64 slice,
+			      u64 vtime, u64 enq_flags) __ksym;
+bool scx_bpf_dsq_move_to_local(u64 dsq_id) __ksym;
+s32 scx_bpf_create_dsq(u64 dsq_id, s32 node) __ksym;
+s32 scx_bpf_select_cpu_dfl(struct task_struct *p, s32 prev_cpu,
+			   u64 wake_flags, bool *is_idle) __ksym;
+void scx_bpf_kick_cpu(s32 cpu, u64 flags) __ksym;
+s32 scx_bpf_dsq_nr_queued(u64 dsq_id) __ksym;
+u32 scx_bpf_reenqueue_local(void) __ksym;
+u32 scx_bpf_nr_cpu_ids(void) __ksym;
+u64 scx_bpf_now(void) __ksym;
+struct task_struct *scx_bpf_cpu_curr(s32 cpu) __ksym;
+struct cgroup *scx_bpf_task_cgroup(struct task_struct *p) __ksym;
+void bpf_cgroup_release(struct cgroup *cgrp) __ksym;
+struct cgroup *bpf_cgroup_ancestor(struct cgroup *cgrp, int level) __ksym;
+
+extern const struct rq runqueues __ksym;
+
+/* Written by the loader before load. */
+const volatile u32 nr_cpus = 1;
+/* The SMT sibling of each CPU, or -1 (2-way SMT, as on x86). */
+const volatile s32 smt_sibling[BT_MAX_CPUS];
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, u32);
+	__type(value, struct bt_conf);
+} bt_conf SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 65536);
+	__type(key, u64);
+	__type(value, struct bt_cg_stats);
+} bt_stats SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 65536);
+	__type(key, u64);
+	__type(value, u32);
+} bt_cgw SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, u32);
+	__type(value, struct bt_exit_info);
+} bt_exit_rec SEC(".maps");
+
+/* Per CPU: why it holds offline work back, and its budget window. */
+struct bt_cpu {
+	u64 vacate_until;
+	u64 win_start;
+	u64 win_used;
+	u64 run_start;
+	u64 run_cgid;		/* cgroup of the offline task running here */
+	u64 stopped_cgid;	/* ... of one that stopped still runnable */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, u32);
+	__type(value, struct bt_cpu);
+} bt_cpus SEC(".maps");
+
+/* Per task: when it became runnable, for the longest wait. */
+struct bt_task {
+	u64 runnable_at;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct bt_task);
+} bt_tasks SEC(".maps");
+
+struct bt_timer {
+	struct bpf_timer timer;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, u32);
+	__type(value, struct bt_timer);
+} bt_timers SEC(".maps");
+
+/* Virtual time of the queue: no task starts more than a slice behind. */
+static u64 vtime_now;
+/* When an offline task last started anywhere, for the starvation guard. */
+static u64 last_run_ns;
+
+static struct bt_conf *bt_get_conf(void)
+{
+	u32 zero = 0;
+
+	return bpf_map_lookup_elem(&bt_conf, &zero);
+}
+
+static struct bt_cpu *bt_get_cpu(s32 cpu)
+{
+	u32 zero = 0;
+
+	return bpf_map_lookup_percpu_elem(&bt_cpus, &zero, cpu);
+}
+
+static u64 bt_task_cgid(struct task_struct *p)
+{
+	struct cgroup *cgrp = scx_bpf_task_cgroup(p);
+	u64 id = cgrp->kn->id;
+
+	bpf_cgroup_release(cgrp);
+	return id;
+}
+
+/*
+ * The weight of @p's offline cgroup: bt_cgw holds the registry weight of
+ * each offline cgroup; the nearest ancestor with one counts.
+ */
+static u32 bt_task_cgweight(struct task_struct *p)
+{
+	struct cgroup *cgrp = scx_bpf_task_cgroup(p);
+	u32 *w, weight = 100;
+	int level, i;
+	u64 id;
+
+	level = cgrp->level;
+	for (i = 0; i < 32 && level - i >= 1; i++) {
+		struct cgroup *anc = bpf_cgroup_ancestor(cgrp, level - i);
+
+		if (!anc)
+			break;
+		id = anc->kn->id;
+		bpf_cgroup_release(anc);
+		w = bpf_map_lookup_elem(&bt_cgw, &id);
+		if (w && *w) {
+			weight = *w;
+			break;
+		}
+	}
+	bpf_cgroup_release(cgrp);
+	return weight;
+}
+
+static struct bt_cg_stats *bt_cg_stats(u64 cgid)
+{
+	struct bt_cg_stats *st, zero = {};
+
+	st = bpf_map_lookup_elem(&bt_stats, &cgid);
+	if (st)
+		return st;
+	bpf_map_update_elem(&bt_stats, &cgid, &zero, BPF_NOEXIST);
+	return bpf_map_lookup_elem(&bt_stats, &cgid);
+}
+
+/*
+ * Online (fair-class, not in an idle group) tasks on @cpu's runqueue,
+ * running or queued. Read without the runqueue lock.
+ */
+static u32 bt_online_nr(s32 cpu)
+{
+	struct rq *rq = bpf_per_cpu_ptr(&runqueues, cpu);
+
+	if (!rq)
+		return 0;
+	return rq->cfs.h_nr_queued - rq->cfs.h_nr_idle;
+}
+
+/* Is online work queued behind other online work on another CPU? */
+static bool bt_online_waiting(s32 self)
+{
+	u32 cpu;
+
+	for (cpu = 0; cpu < nr_cpus && cpu < BT_MAX_CPUS; cpu++) {
+		if (cpu != self && bt_online_nr(cpu) >= 2)
+			return true;
+	}
+	return false;
+}
+
+/* Does @cpu's SMT sibling run online work (anything but ext or idle)? */
+static bool bt_sibling_online(const struct bt_conf *conf, s32 cpu)
+{
+	struct task_struct *curr;
+	s32 sib;
+
+	if (!conf->smt_expel || cpu < 0 || cpu >= BT_MAX_CPUS)
+		return false;
+	sib = smt_sibling[cpu];
+	if (sib < 0)
+		return false;
+	curr = scx_bpf_cpu_curr(sib);
+	return curr && curr->pid != 0 && curr->policy != SCHED_EXT_POLICY;
+}
+
+/* Has this CPU used up its budget in the current window? */
+static bool bt_over_budget(const struct bt_conf *conf, struct bt_cpu *bc,
+			   u64 now)
+{
+	if (conf->budget_pct >= 100)
+		return false;
+	if (now - bc->win_start >= BT_WINDOW_NS) {
+		bc->win_start = now;
+		bc->win_used = 0;
+	}
+	return bc->win_used * 100 >= BT_WINDOW_NS * conf->budget_pct;
+}
+
+/* Should @cpu keep offline work off it right now? */
+static bool bt_cpu_holds(const struct bt_conf *conf, s32 cpu, u64 now)
+{
+	struct bt_cpu *bc = bt_get_cpu(cpu);
+
+	if (!bc)
+		return false;
+	if (now < bc->vacate_until || bt_over_budget(conf, bc, now))
+		return true;
+	return bt_sibling_online(conf, cpu);
+}
+
+/* The guard: no offline task started anywhere for starve_ns. */
+static bool bt_starving(const struct bt_conf *conf, u64 now)
+{
+	return scx_bpf_dsq_nr_queued(BT_DSQ) &&
+	       now - READ_ONCE(last_run_ns) > conf->starve_ns;
+}
+
+s32 BPF_STRUCT_OPS(bt_select_cpu, struct task_struct *p, s32 prev_cpu,
+		   u64 wake_flags)
+{
+	struct bt_conf *conf = bt_get_conf();
+	bool idle = false;
+	s32 cpu;
+
+	cpu = scx_bpf_select_cpu_dfl(p, prev_cpu, wake_flags, &idle);
+	if (conf && idle && !bt_cpu_holds(conf, cpu, scx_bpf_now()))
+		scx_bpf_dsq_insert(p, SCX_DSQ_LOCAL, conf->slice_ns, 0);
+	return cpu;
+}
+
+void BPF_STRUCT_OPS(bt_enqueue, struct task_struct *p, u64 enq_flags)
+{
+	struct bt_conf *conf = bt_get_conf();
+	u64 vtime = p->scx.dsq_vtime, slice;
+
+	if (!conf)
+		return;
+	slice = conf->slice_ns;
+	/* A task that slept long gets at most one slice of credit. */
+	if ((s64)(vtime - (vtime_now - slice)) < 0)
+		vtime = vtime_now - slice;
+	scx_bpf_dsq_insert_vtime(p, BT_DSQ, slice, vtime, enq_flags);
+}
+
+void BPF_STRUCT_OPS(bt_dispatch, s32 cpu, struct task_struct *prev)
+{
+	struct bt_conf *conf = bt_get_conf();
+	u64 now = scx_bpf_now();
+
+	if (!conf)
+		return;
+	if (bt_cpu_holds(conf, cpu, now) && !bt_starving(conf, now))
+		return;
+	scx_bpf_dsq_move_to_local(BT_DSQ);
+}
+
+void BPF_STRUCT_OPS(bt_runnable, struct task_struct *p, u64 enq_flags)
+{
+	struct bt_task *t;
+
+	t = bpf_task_storage_get(&bt_tasks, p, 0,
+				 BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (t)
+		t->runnable_at = scx_bpf_now();
+}
+
+void BPF_STRUCT_OPS(bt_running, struct task_struct *p)
+{
+	struct bt_conf *conf = bt_get_conf();
+	struct bt_cg_stats *st;
+	struct bt_task *t;
+	struct bt_cpu *bc;
+	u64 now = scx_bpf_now(), wait;
+
+	if ((s64)(p->scx.dsq_vtime - vtime_now) > 0)
+		vtime_now = p->scx.dsq_vtime;
+	WRITE_ONCE(last_run_ns, now);
+	bc = bt_get_cpu(scx_bpf_task_cpu(p));
+	if (bc) {
+		bc->run_start = now;
+		bc->run_cgid = bt_task_cgid(p);
+		bc->stopped_cgid = 0;
+	}
+	/* A task let through by the guard runs a short slice only. */
+	if (conf && bc && bt_cpu_holds(conf, scx_bpf_task_cpu(p), now) &&
+	    p->scx.slice > conf->guard_slice_ns)
+		p->scx.slice = conf->guard_slice_ns;
+
+	t = bpf_task_storage_get(&bt_tasks, p, 0, 0);
+	if (!t || !t->runnable_at)
+		return;
+	wait = now - t->runnable_at;
+	t->runnable_at = 0;
+	st = bt_cg_stats(bt_task_cgid(p));
+	if (st && wait > st->max_wait_ns)
+		st->max_wait_ns = wait;
+}
+
+void BPF_STRUCT_OPS(bt_stopping, struct task_struct *p, bool runnable)
+{
+	struct bt_cg_stats *st;
+	struct bt_cpu *bc;
+	u64 now = scx_bpf_now(), used;
+	u32 weight;
+
+	bc = bt_get_cpu(scx_bpf_task_cpu(p));
+	if (!bc || !bc->run_start)
+		return;
+	used = now - bc->run_start;
+	bc->run_start = 0;
+	bc->stopped_cgid = runnable ? bc->run_cgid : 0;
+	bc->win_used += used;
+
+	st = bt_cg_stats(bt_task_cgid(p));
+	if (st)
+		__sync_fetch_and_add(&st->runtime_ns, used);
+	weight = bt_task_cgweight(p);
+	/* Charge scaled by the cgroup weight and the task's nice weight. */
+	p->scx.dsq_vtime += used * 100 / weight * 100 / (p->scx.weight ?: 1);
+}
+
+/*
+ * Runs on every tick of an offline task: leave the CPU if online work waits
+ * elsewhere (so the fair class can move it here) or beside us on the SMT
+ * sibling.
+ */
+void BPF_STRUCT_OPS(bt_tick, struct task_struct *p)
+{
+	struct bt_conf *conf = bt_get_conf();
+	s32 cpu = scx_bpf_task_cpu(p);
+	struct bt_cg_stats *st;
+	struct bt_cpu *bc;
+	u64 now = scx_bpf_now();
+
+	if (!conf)
+		return;
+	if (bt_sibling_online(conf, cpu)) {
+		p->scx.slice = 0;
+		st = bt_cg_stats(bt_task_cgid(p));
+		if (st)
+			__sync_fetch_and_add(&st->expelled, 1);
+		return;
+	}
+	if (!conf->vacate_ns || !bt_online_waiting(cpu))
+		return;
+	bc = bt_get_cpu(cpu);
+	if (!bc)
+		return;
+	bc->vacate_until = now + conf->vacate_ns;
+	p->scx.slice = 0;
+	st = bt_cg_stats(bt_task_cgid(p));
+	if (st)
+		__sync_fetch_and_add(&st->vacated, 1);
+}
+
+/*
+ * Online work took the CPU: count it against the offline task that was
+ * running, and send the tasks queued here back to the shared queue so an
+ * idle CPU can run them.
+ */
+void BPF_STRUCT_OPS(bt_cpu_release, s32 cpu, struct scx_cpu_release_args *args)
+{
+	struct bt_cpu *bc = bt_get_cpu(cpu);
+	struct bt_cg_stats *st;
+
+	/* Only the task an op is called for may be asked for its cgroup. */
+	if (bc && bc->stopped_cgid) {
+		st = bt_cg_stats(bc->stopped_cgid);
+		if (st)
+			__sync_fetch_and_add(&st->preempted, 1);
+		bc->stopped_cgid = 0;
+	}
+	scx_bpf_reenqueue_local();
+}
+
+/*
+ * Held CPUs (vacating, over budget, SMT) sit idle with offline work queued;
+ * nothing else wakes them when the hold ends, so a timer does.
+ */
+static int bt_timer_fn(void *map, int *key, struct bpf_timer *timer)
+{
+	struct bt_conf *conf = bt_get_conf();
+	u64 now = scx_bpf_now();
+	u32 cpu;
+
+	if (conf && scx_bpf_dsq_nr_queued(BT_DSQ)) {
+		for (cpu = 0; cpu < nr_cpus && cpu < BT_MAX_CPUS; cpu++) {
+			if (bt_online_nr(cpu) == 0 &&
+			    (!bt_cpu_holds(conf, cpu, now) ||
+			     bt_starving(conf, now)))
+				scx_bpf_kick_cpu(cpu, SCX_KICK_IDLE);
+		}
+	}
+	bpf_timer_start(timer, BT_TIMER_NS, 0);
+	return 0;
+}
+
+s32 BPF_STRUCT_OPS_SLEEPABLE(bt_init)
+{
+	struct bt_timer *t;
+	u32 zero = 0;
+	s32 ret;
+
+	ret = scx_bpf_create_dsq(BT_DSQ, -1);
+	if (ret)
+		return ret;
+	t = bpf_map_lookup_elem(&bt_timers, &zero);
+	if (!t)
+		return -ESRCH;
+	bpf_timer_init(&t->timer, &bt_timers, CLOCK_MONOTONIC);
+	bpf_timer_set_callback(&t->timer, bt_timer_fn);
+	return bpf_timer_start(&t->timer, BT_TIMER_NS, 0);
+}
+
+void BPF_STRUCT_OPS(bt_exit, struct scx_exit_info *ei)
+{
+	struct bt_exit_info *rec;
+	u32 zero = 0;
+
+	rec = bpf_map_lookup_elem(&bt_exit_rec, &zero);
+	if (!rec)
+		return;
+	rec->kind = ei->kind;
+	rec->exit_code = ei->exit_code;
+	rec->at_ns = bpf_ktime_get_ns();
+	bpf_probe_read_kernel_str(rec->reason, sizeof(rec->reason), ei->reason);
+	bpf_probe_read_kernel_str(rec->msg, sizeof(rec->msg), ei->msg);
+}
+
+SEC(".struct_ops.link")
+struct sched_ext_ops bt_ops = {
+	.select_cpu	= (void *)bt_select_cpu,
+	.enqueue	= (void *)bt_enqueue,
+	.dispatch	= (void *)bt_dispatch,
+	.runnable	= (void *)bt_runnable,
+	.running	= (void *)bt_running,
+	.stopping	= (void *)bt_stopping,
+	.tick		= (void *)bt_tick,
+	.cpu_release	= (void *)bt_cpu_release,
+	.init		= (void *)bt_init,
+	.exit		= (void *)bt_exit,
+	/* ENQ_LAST: a CPU that holds offline work back may idle with one. */
+	.flags		= SCX_OPS_SWITCH_PARTIAL | SCX_OPS_ENQ_LAST,
+	.name		= "bt",
+};

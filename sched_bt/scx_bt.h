@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Shared between scx_bt.bpf.c and its loader (stratosctl bt): the layout of
+ * the maps userspace reads and writes. All maps are pinned under
+ * BT_PIN_DIR while the scheduler is enabled.
+ */
+#ifndef __SCX_BT_H
+#define __SCX_BT_H
+
+#define BT_PIN_DIR	"/sys/fs/bpf/stratos_bt"
+#define BT_REASON_LEN	128
+#define BT_MSG_LEN	256
+
+/* bt_conf[0]: tunables, changeable at run time without reloading. */
+struct bt_conf {
+	__u64 slice_ns;		/* offline slice (default 5 ms) */
+	__u64 vacate_ns;	/* how long a CPU is left idle to let online
+				 * work migrate onto it (default 4 ms; 0: off) */
+	__u64 starve_ns;	/* a CPU whose offline tasks waited this long
+				 * runs one regardless (default 1 s) */
+	__u64 guard_slice_ns;	/* the slice such a task gets (default 1 ms) */
+	__u32 smt_expel;	/* 1: no offline work beside an online sibling */
+	__u32 budget_pct;	/* node-wide offline CPU budget, 1..100 */
+	__u64 enabled_at;	/* CLOCK_REALTIME seconds, set by the loader */
+	__u64 ext_server_ns;	/* ext_server runtime per second the loader
+				 * set (0: left alone) */
+	__u64 ext_server_prev_ns; /* the runtime found at enable, restored */
+};
+
+/* bt_stats[cgroup id]: per cgroup of offline tasks. */
+struct bt_cg_stats {
+	__u64 runtime_ns;	/* CPU time of its offline tasks */
+	__u64 preempted;	/* times online work took the CPU from them */
+	__u64 expelled;		/* times the SMT rule sent one away */
+	__u64 vacated;		/* times one left to make room for online work */
+	__u64 max_wait_ns;	/* longest wait from runnable to running */
+};
+
+/* bt_exit_rec[0]: why the scheduler stopped, written by ops.exit. */
+struct bt_exit_info {
+	__s64 kind;		/* enum scx_exit_kind; 0 while running */
+	__s64 exit_code;
+	__u64 at_ns;		/* CLOCK_MONOTONIC (BPF ktime) */
+	char reason[BT_REASON_LEN];
+	char msg[BT_MSG_LEN];
+};
+
+#endif /* __SCX_BT_H */

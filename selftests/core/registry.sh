@@ -1,0 +1,226 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# stratos.ko core: loading, GET_INFO, the per-cgroup registry, module
+# parameters and the stratosctl front end. Sourced by suite.sh.
+
+test_load_unload_20() {
+	local i
+	unload_module
+	for i in $(seq 20); do
+		insmod "$STRATOS_BUILD/stratos.ko"
+		stratosctl info >/dev/null
+		rmmod stratos
+	done
+	! module_loaded || fail "module still loaded"
+}
+
+test_info() {
+	local json features
+	load_module
+	json=$(stratosctl -j info)
+	echo "$json"
+	[ "$(echo "$json" | jq -r .api_version)" = 1 ] || fail "api_version"
+	[ "$(echo "$json" | jq -r .kernel_release)" = "$(uname -r)" ] ||
+		fail "kernel_release differs from uname -r"
+	[ "$(echo "$json" | jq -r .nr_cpus)" -ge "$(nproc)" ] || fail "nr_cpus"
+	features=$(echo "$json" | jq -r '.features | join(" ")')
+	if [ -d /sys/kernel/sched_ext ]; then
+		[[ " $features " == *" sched_ext "* ]] ||
+			fail "sched_ext present but not reported"
+	else
+		[[ " $features " != *" sched_ext "* ]] ||
+			fail "sched_ext reported but absent"
+	fi
+	[[ " $features " == *" memcg "* ]] || fail "memcg not reported"
+	# The text form carries the same facts.
+	expect_text "$(uname -r)" stratosctl info
+}
+
+test_module_params() {
+	local p=/sys/module/stratos/parameters
+	unload_module
+	load_module
+	[ "$(cat $p/max_cgroups)" = 65536 ] || fail "default max_cgroups"
+	[ "$(cat $p/nr_cgroups)" = 0 ] || fail "nr_cgroups not 0"
+	! echo 0 >$p/max_cgroups 2>/dev/null || fail "max_cgroups=0 accepted"
+	! echo 99999999 >$p/max_cgroups 2>/dev/null || fail "huge max_cgroups accepted"
+	! echo abc >$p/max_cgroups 2>/dev/null || fail "max_cgroups=abc accepted"
+	! echo 1 >$p/nr_cgroups 2>/dev/null || fail "nr_cgroups is writable"
+	echo 100 >$p/max_cgroups
+	[ "$(cat $p/max_cgroups)" = 100 ] || fail "max_cgroups not updated"
+	echo 65536 >$p/max_cgroups
+}
+
+test_cgroup_roundtrip() {
+	local a b ida json
+	trap cg_cleanup EXIT
+	load_module
+	a=$(cg_create rt/a)
+	b=$(cg_create rt/b)
+	ida=$(cg_id "$a")
+
+	stratosctl cgroup set "$a" class offline weight 200
+	stratosctl cgroup set "${b#$CGROOT}" class=online
+	json=$(stratosctl -j cgroup show "$a")
+	echo "$json"
+	[ "$(echo "$json" | jq -r .id)" = "$ida" ] || fail "id"
+	[ "$(echo "$json" | jq -r .path)" = "${a#$CGROOT}" ] || fail "path"
+	[ "$(echo "$json" | jq -r .class)" = offline ] || fail "class"
+	[ "$(echo "$json" | jq -r .weight)" = 200 ] || fail "weight"
+
+	# Fields left out keep their value; a repeated set changes nothing.
+	stratosctl cgroup set "$a" weight 300
+	stratosctl cgroup set "$a" weight 300
+	json=$(stratosctl -j cgroup show "$a")
+	[ "$(echo "$json" | jq -r .class)" = offline ] || fail "class lost"
+	[ "$(echo "$json" | jq -r .weight)" = 300 ] || fail "weight not updated"
+
+	json=$(stratosctl -j cgroup list)
+	echo "$json"
+	[ "$(echo "$json" | jq length)" = 2 ] || fail "list length"
+	[ "$(echo "$json" | jq -r '.[] | select(.class=="online") | .path')" = \
+	  "${b#$CGROOT}" ] || fail "online entry missing from list"
+	expect_output "class offline" stratosctl cgroup show "$a"
+	[ "$(cat /sys/module/stratos/parameters/nr_cgroups)" = 2 ] ||
+		fail "nr_cgroups"
+
+	stratosctl cgroup del "$a"
+	expect_exit 1 stratosctl cgroup show "$a"
+	expect_exit 1 stratosctl cgroup del "$a"
+	stratosctl cgroup del "$b"
+	[ "$(stratosctl -j cgroup list | jq length)" = 0 ] || fail "list not empty"
+}
+
+test_entry_vanishes_with_cgroup() {
+	local c id
+	trap 'kill $MON_PID 2>/dev/null || true; cg_cleanup' EXIT
+	load_module
+	c=$(cg_create vanish)
+	id=$(cg_id "$c")
+	stratosctl -j monitor count 2 >/tmp/monitor.out 2>/dev/null &
+	MON_PID=$!
+	sleep 1
+	stratosctl cgroup set "$c" class offline
+	rmdir "$c"
+	for _ in $(seq 50); do
+		[ "$(cat /sys/module/stratos/parameters/nr_cgroups)" = 0 ] && break
+		sleep 0.1
+	done
+	[ "$(cat /sys/module/stratos/parameters/nr_cgroups)" = 0 ] ||
+		fail "entry of a removed cgroup is still registered"
+	[ "$(stratosctl -j cgroup list | jq length)" = 0 ] || fail "list not empty"
+	wait $MON_PID || fail "monitor did not see two events"
+	cat /tmp/monitor.out
+	grep -q "\"id\":$id" /tmp/monitor.out || fail "no event for id $id"
+	grep -q 'cgroup-removed\|cgroup_removed' /tmp/monitor.out ||
+		fail "no removal event"
+}
+
+test_eperm_unprivileged() {
+	local c
+	trap cg_cleanup EXIT
+	load_module
+	c=$(cg_create eperm)
+	stratosctl cgroup set "$c" class online
+	as_user() { setpriv --reuid=stratostest --regid=stratostest --clear-groups "$@"; }
+	expect_exit 4 as_user "$STRATOSCTL" cgroup set "$c" class offline
+	expect_exit 4 as_user "$STRATOSCTL" cgroup del "$c"
+	expect_output "CAP_NET_ADMIN" as_user "$STRATOSCTL" cgroup set "$c" class offline
+	# Reading is allowed, and nothing changed.
+	as_user "$STRATOSCTL" info >/dev/null
+	as_user "$STRATOSCTL" -j cgroup show "$c" | jq -e '.class == "online"'
+}
+
+test_eperm_user_namespace() {
+	local c
+	trap cg_cleanup EXIT
+	load_module
+	c=$(cg_create userns)
+	stratosctl cgroup set "$c" class online
+	# Root in a new user namespace holds CAP_NET_ADMIN there, not in the
+	# initial namespace: the family must refuse it.
+	expect_exit 4 unshare -Ur "$STRATOSCTL" cgroup set "$c" class offline
+	expect_exit 4 unshare -Ur "$STRATOSCTL" cgroup del "$c"
+	# With its own network namespace too, the family is not even visible.
+	expect_exit 3 unshare -Urn "$STRATOSCTL" cgroup set "$c" class offline
+	stratosctl -j cgroup show "$c" | jq -e '.class == "online"'
+}
+
+test_cli_errors() {
+	local c
+	trap cg_cleanup EXIT
+	load_module
+	c=$(cg_create clierr)
+	expect_output "does not exist" stratosctl cgroup set /sys/fs/cgroup/no/such/dir
+	expect_output "cgroup v2|cgroup2" stratosctl cgroup set /tmp
+	expect_exit 2 stratosctl cgroup set "$c" class bogus
+	expect_exit 2 stratosctl cgroup set "$c" weight 0
+	expect_exit 2 stratosctl cgroup set "$c" weight 10001
+	expect_exit 2 stratosctl cgroup set "$c" weight 12abc
+	expect_exit 2 stratosctl cgroup set "$c" weight
+	expect_exit 2 stratosctl cgroup frobnicate
+	expect_exit 2 stratosctl nosuchobject
+	expect_output '"error"' stratosctl -j cgroup show /sys/fs/cgroup/no/such/dir
+	stratosctl --help >/dev/null
+	stratosctl cgroup help >/dev/null
+	stratosctl cgroup set --help >/dev/null
+	stratosctl info --help >/dev/null
+}
+
+test_module_not_loaded() {
+	unload_module
+	expect_exit 3 stratosctl info
+	expect_output "modprobe stratos|insmod" stratosctl info
+	expect_exit 3 stratosctl cgroup list
+}
+
+test_registry_full() {
+	local p=/sys/module/stratos/parameters a b c
+	trap 'echo 65536 >/sys/module/stratos/parameters/max_cgroups; cg_cleanup' EXIT
+	load_module
+	a=$(cg_create full/a)
+	b=$(cg_create full/b)
+	c=$(cg_create full/c)
+	echo 2 >$p/max_cgroups
+	stratosctl cgroup set "$a"
+	stratosctl cgroup set "$b"
+	expect_exit 1 stratosctl cgroup set "$c"
+	expect_output "registry full" stratosctl cgroup set "$c"
+	# Updating an existing entry still works when full.
+	stratosctl cgroup set "$a" class offline
+	stratosctl cgroup del "$a"
+	stratosctl cgroup set "$c"
+}
+
+test_rmmod_with_1000_entries() {
+	local i base
+	trap cg_cleanup EXIT
+	unload_module
+	load_module
+	base=$(cg_create many)
+	for i in $(seq 1000); do
+		mkdir "$base/c$i"
+	done
+	for i in $(seq 1000); do
+		echo "$base/c$i"
+	done | xargs -P 2 -I{} "$STRATOSCTL" cgroup set {} weight 50
+	[ "$(cat /sys/module/stratos/parameters/nr_cgroups)" = 1000 ] ||
+		fail "expected 1000 entries, have $(cat /sys/module/stratos/parameters/nr_cgroups)"
+	[ "$(stratosctl -j cgroup list | jq length)" = 1000 ] ||
+		fail "dump did not return 1000 entries"
+	rmmod stratos
+	! module_loaded || fail "module still loaded"
+}
+
+run_test "core: load and unload 20 times" test_load_unload_20
+run_test "core: info" test_info
+run_test "core: module parameters" test_module_params
+run_test "core: cgroup set/show/list/del round trip" test_cgroup_roundtrip
+run_test "core: entry vanishes with its cgroup" test_entry_vanishes_with_cgroup
+run_test "core: unprivileged user gets EPERM" test_eperm_unprivileged
+run_test "core: root in a user namespace gets EPERM" test_eperm_user_namespace
+run_test "core: stratosctl usage and path errors" test_cli_errors
+run_test "core: module not loaded is reported" test_module_not_loaded
+run_test "core: registry full" test_registry_full
+run_test "core: rmmod with 1000 entries" test_rmmod_with_1000_entries
+unload_module

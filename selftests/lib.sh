@@ -1,0 +1,141 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# TAP helpers for the VM selftests. Sourced by each test group.
+#
+# A test is a shell function run in its own subshell under `set -e`, so the
+# first failing command fails it; its output is shown as TAP diagnostics
+# only when it fails. `skip REASON` ends a test as skipped (exit 4, as in
+# kselftest) and the reason is printed. Cleanup belongs in an EXIT trap
+# inside the test, which runs however the test ends: after the function has
+# returned, so it must use globals, not locals, and must not fail.
+
+STRATOS_BUILD=${STRATOS_BUILD:-/src/build/$(uname -r)}
+STRATOSCTL=${STRATOSCTL:-/src/build/tools/stratosctl}
+SELFTESTS=${SELFTESTS:-/src/selftests}
+CGROOT=/sys/fs/cgroup
+KSFT_SKIP=4
+
+tap_n=0
+tap_failed=0
+
+tap_header() {
+	echo "TAP version 13"
+}
+
+tap_plan() {
+	echo "1..$tap_n"
+}
+
+# run_test NAME FUNCTION [ARGS...]
+run_test() {
+	local name=$1 log rc
+	shift
+	tap_n=$((tap_n + 1))
+	log=$(mktemp)
+	(set -e; "$@") >"$log" 2>&1 </dev/null
+	rc=$?
+	case $rc in
+	0)
+		echo "ok $tap_n - $name" ;;
+	"$KSFT_SKIP")
+		echo "ok $tap_n - $name # SKIP $(tail -n1 "$log")" ;;
+	*)
+		echo "not ok $tap_n - $name # exit $rc"
+		sed 's/^/# /' "$log" | tail -n 40
+		tap_failed=$((tap_failed + 1)) ;;
+	esac
+	rm -f "$log"
+}
+
+skip() {
+	echo "$*"
+	exit "$KSFT_SKIP"
+}
+
+fail() {
+	echo "FAIL: $*" >&2
+	exit 1
+}
+
+# expect_fail EXPECTED_EXIT CMD...: CMD must exit with EXPECTED_EXIT.
+expect_exit() {
+	local want=$1 rc=0
+	shift
+	"$@" || rc=$?
+	[ "$rc" = "$want" ] || fail "'$*' exited $rc, expected $want"
+}
+
+# expect_output PATTERN CMD...: CMD's combined output must match PATTERN
+# (an extended regex); the exit status is not checked here.
+expect_output() {
+	local pat=$1 out
+	shift
+	out=$("$@" 2>&1) || true
+	echo "$out" | grep -Eq -- "$pat" ||
+		fail "'$*' printed '$out', expected /$pat/"
+}
+
+# expect_text TEXT CMD...: like expect_output, for a fixed string.
+expect_text() {
+	local text=$1 out
+	shift
+	out=$("$@" 2>&1) || true
+	echo "$out" | grep -Fq -- "$text" ||
+		fail "'$*' printed '$out', expected '$text'"
+}
+
+stratosctl() {
+	"$STRATOSCTL" "$@"
+}
+
+module_loaded() {
+	[ -d /sys/module/stratos ]
+}
+
+load_module() {
+	module_loaded || insmod "$STRATOS_BUILD/stratos.ko" "$@"
+}
+
+unload_module() {
+	! module_loaded || rmmod stratos
+}
+
+# A scratch subtree per test group, removed (with everything below) by
+# cg_cleanup. Tasks are moved out before the directories go.
+CGTEST=$CGROOT/stratos-selftest
+
+# cg_create REL: make $CGTEST/REL with the cpu, memory and pids controllers
+# enabled on the way down, as an agent's pod hierarchy would have them.
+cg_create() {
+	local dir=$CGROOT part rest=stratos-selftest/$1
+	while [ -n "$rest" ]; do
+		part=${rest%%/*}
+		[ "$part" = "$rest" ] && rest= || rest=${rest#*/}
+		echo "+cpu +memory +pids" >"$dir/cgroup.subtree_control" 2>/dev/null || true
+		dir=$dir/$part
+		mkdir -p "$dir"
+	done
+	echo "$dir"
+}
+
+cg_id() {
+	stat -c %i "$1"
+}
+
+cg_remove_tree() {
+	local dir=$1 sub
+	[ -d "$dir" ] || return 0
+	for sub in "$dir"/*/; do
+		[ -d "$sub" ] && cg_remove_tree "${sub%/}"
+	done
+	if [ -f "$dir/cgroup.procs" ]; then
+		while read -r pid; do
+			echo "$pid" >"$CGROOT/cgroup.procs" 2>/dev/null || true
+		done <"$dir/cgroup.procs"
+	fi
+	rmdir "$dir" 2>/dev/null || { sleep 0.2; rmdir "$dir"; }
+}
+
+cg_cleanup() {
+	cg_remove_tree "$CGTEST"
+}

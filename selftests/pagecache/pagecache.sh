@@ -1,0 +1,318 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# Per-cgroup page-cache limits (Documentation/pagecache.rst): the control
+# interface, bad input, and enforcement against a streaming reader and
+# writer. Sourced by suite.sh.
+#
+#   $CGTEST (+memory)
+#     pc-*        one cgroup per test, removed by cg_cleanup
+#
+# The page-cache subject is ext4: on /dev/vda when the VM has a disk
+# (run-vm.sh --disk, image from selftests/pagecache/mkdisk.sh), else on a
+# loop device backed by /tmp, which serves every test but the one that
+# needs a file larger than memory.
+
+PCFS=/tmp/pagecache-fs
+PC_SAMPLE=$SELFTESTS/pagecache/pc_sample.py
+MIB=$((1 << 20))
+
+pc_mount() {
+	local img=/tmp/pagecache.img
+	mountpoint -q "$PCFS" && return 0
+	mkdir -p "$PCFS"
+	modprobe ext4 2>/dev/null || true
+	# The disk, if the VM has one, appears once its driver is loaded.
+	if modprobe virtio_blk 2>/dev/null; then
+		for _ in $(seq 50); do
+			[ -b /dev/vda ] && break
+			sleep 0.1
+		done
+	fi
+	if [ -b /dev/vda ]; then
+		mount -t ext4 /dev/vda "$PCFS"
+		return
+	fi
+	modprobe loop 2>/dev/null || true
+	truncate -s 1200M "$img"
+	mkfs.ext4 -q -F "$img"
+	mount -t ext4 -o loop "$img" "$PCFS"
+}
+
+pc_have_disk() {
+	pc_mount
+	[ -b /dev/vda ] && mountpoint -q "$PCFS" &&
+		findmnt -n -o SOURCE "$PCFS" | grep -q vda
+}
+
+# pc_file NAME MIB: a file of MIB MiB on the test filesystem, not cached.
+pc_file() {
+	local f=$PCFS/$1
+	pc_mount
+	if [ "$(stat -c %s "$f" 2>/dev/null)" != $(($2 * MIB)) ]; then
+		dd if=/dev/zero of="$f" bs=1M count="$2" status=none
+		sync "$f"
+	fi
+	echo 1 >/proc/sys/vm/drop_caches
+	echo "$f"
+}
+
+# pc_cg NAME: a cgroup with the memory controller, under $CGTEST.
+pc_cg() {
+	mkdir -p "$CGTEST"
+	grep -qw memory "$CGTEST/cgroup.subtree_control" ||
+		echo +memory >"$CGTEST/cgroup.subtree_control"
+	cg_create "$1"
+}
+
+# "${PC_IN[@]}" CGDIR CMD...: run CMD inside the cgroup (timeout-able).
+# shellcheck disable=SC2016
+PC_IN=(sh -c 'echo $$ >"$0/cgroup.procs" && exec "$@"')
+
+pc_in() {
+	"${PC_IN[@]}" "$@"
+}
+
+pc_stat() {
+	awk -v k="$2" '$1 == k { print $2 }' "$1/memory.stat"
+}
+
+pc_json() {
+	stratosctl -j pagecache show "$1" | jq -r ".$2"
+}
+
+# The tolerance of the issue: max(2% of the limit, 4 MiB).
+pc_slack() {
+	local two=$(($1 / 50))
+	echo $((two > 4 * MIB ? two : 4 * MIB))
+}
+
+# pc_sampled_run OUT CGDIR... -- CMD...: run CMD while sampling the
+# cgroups' memory.stat; OUT gets the sampler's lines.
+pc_sampled_run() {
+	local out=$1 cgs=() spid rc=0
+	shift
+	while [ "$1" != -- ]; do
+		cgs+=("$1")
+		shift
+	done
+	shift
+	python3 "$PC_SAMPLE" "${cgs[@]}" >"$out" &
+	spid=$!
+	sleep 1
+	"$@" || rc=$?
+	kill -TERM "$spid"
+	wait "$spid" || true
+	cat "$out"
+	return "$rc"
+}
+
+pc_max_file() {
+	awk -v d="$2" '$1 == d { print $2 }' "$1"
+}
+
+test_pagecache_set_show_clear() {
+	local cg id
+	trap cg_cleanup EXIT
+	load_module
+	cg=$(pc_cg pc-api)
+	id=$(cg_id "$cg")
+	stratosctl pagecache set "$cg" 64M
+	[ "$(pc_json "$cg" limit)" = $((64 * MIB)) ] || fail "limit not 64M"
+	[ "$(pc_json "$cg" mode)" = sync ] || fail "default mode not sync"
+	[ "$(pc_json "$cg" margin)" = $((2 * MIB)) ] || fail "default margin not limit/32"
+	[ "$(pc_json "$cg" id)" = "$id" ] || fail "id differs"
+	stratosctl pagecache set "$cg" 32M mode async margin 4M
+	[ "$(pc_json "$cg" limit)" = $((32 * MIB)) ] || fail "limit not changed"
+	[ "$(pc_json "$cg" mode)" = async ] || fail "mode not changed"
+	[ "$(pc_json "$cg" margin)" = $((4 * MIB)) ] || fail "margin not set"
+	# An explicit margin survives a limit change; margin 0 restores the default.
+	stratosctl pagecache set "$cg" 64M
+	[ "$(pc_json "$cg" margin)" = $((4 * MIB)) ] || fail "explicit margin lost"
+	stratosctl pagecache set "$cg" 64M margin 0
+	[ "$(pc_json "$cg" margin)" = $((2 * MIB)) ] || fail "margin 0 is not the default"
+	[ "$(stratosctl -j pagecache show | jq length)" = 1 ] || fail "dump length"
+	expect_output "limit 67108864" stratosctl pagecache show "$cg"
+	stratosctl pagecache clear "$cg"
+	expect_exit 1 stratosctl pagecache show "$cg"
+	expect_output "no page-cache limit" stratosctl pagecache clear "$cg"
+	[ "$(stratosctl -j pagecache show | jq length)" = 0 ] || fail "dump not empty"
+}
+
+test_pagecache_bad_input() {
+	local cg nomem
+	trap cg_cleanup EXIT
+	load_module
+	cg=$(pc_cg pc-bad)
+	expect_exit 2 stratosctl pagecache set "$cg" 0
+	expect_output "too small" stratosctl pagecache set "$cg" 0
+	expect_exit 2 stratosctl pagecache set "$cg" -5M
+	expect_exit 2 stratosctl pagecache set "$cg" abc
+	expect_output "invalid size 'abc'" stratosctl pagecache set "$cg" abc
+	expect_exit 2 stratosctl pagecache set "$cg" 12Q
+	expect_exit 2 stratosctl pagecache set "$cg" 999999999999T
+	expect_exit 2 stratosctl pagecache set "$cg"
+	expect_exit 2 stratosctl pagecache set "$cg" 64M margin 32M
+	expect_exit 2 stratosctl pagecache set "$cg" 64M mode fast
+	# Absurd but parsable: the kernel compares it with memory.
+	expect_exit 1 stratosctl pagecache set "$cg" 100T
+	expect_output "exceeds system memory" stratosctl pagecache set "$cg" 100T
+	# No memory controller below a parent that does not delegate it.
+	mkdir -p "$cg/nomem/child"
+	nomem=$cg/nomem/child
+	expect_exit 1 stratosctl pagecache set "$nomem" 64M
+	expect_output "memory controller not enabled" stratosctl pagecache set "$nomem" 64M
+	expect_exit 1 stratosctl pagecache set "$CGROOT" 64M
+	expect_output "root cgroup" stratosctl pagecache set "$CGROOT" 64M
+	rmdir "$nomem"
+	expect_exit 1 stratosctl pagecache set "$nomem" 64M
+	expect_output "$nomem" stratosctl pagecache set "$nomem" 64M
+	[ "$(stratosctl -j pagecache show | jq length)" = 0 ] || fail "a bad set left a limit"
+	# Unprivileged: EPERM, exit 4.
+	expect_exit 4 setpriv --reuid=65534 --regid=65534 --clear-groups \
+		"$STRATOSCTL" pagecache set "$cg" 64M
+}
+
+# The reader of the issue: a file 8x the limit, sampled throughout.
+test_pagecache_stream_reader() {
+	local cg f out max limit=$((32 * MIB)) anon0 anon1
+	# Not local: the EXIT trap runs after the function has returned.
+	pc_hog=
+	trap '[ -z "$pc_hog" ] || kill "$pc_hog" 2>/dev/null || true; cg_cleanup' EXIT
+	load_module
+	f=$(pc_file stream 256)
+	cg=$(pc_cg pc-reader)
+	# Anonymous memory of the job that must not be touched.
+	"${PC_IN[@]}" "$cg" python3 -c 'import time; b = b"x" * (48 << 20); time.sleep(600)' &
+	pc_hog=$!
+	sleep 3
+	anon0=$(pc_stat "$cg" anon)
+	stratosctl pagecache set "$cg" 32M
+	out=$(mktemp)
+	pc_sampled_run "$out" "$cg" -- timeout 300 \
+		"${PC_IN[@]}" "$cg" dd if="$f" of=/dev/null bs=1M status=none ||
+		fail "the reader did not finish"
+	max=$(pc_max_file "$out" "$cg")
+	anon1=$(pc_stat "$cg" anon)
+	stratosctl pagecache show "$cg"
+	echo "peak file $max, limit $limit, anon $anon0 -> $anon1"
+	[ "$(awk '{ print $5 }' "$out")" -gt 100 ] || fail "too few samples"
+	[ "$max" -le $((limit + $(pc_slack $limit))) ] ||
+		fail "file pages peaked at $max, over $limit + slack"
+	[ "$anon1" -ge $((anon0 - MIB)) ] || fail "anon memory shrank"
+	[ "$(pc_json "$cg" passes)" -gt 0 ] || fail "no reclaim pass counted"
+	[ "$(pc_json "$cg" reclaimed)" -gt $((128 * MIB)) ] ||
+		fail "reclaimed less than half the file"
+	[ "$(pc_json "$cg" peak)" -ge $((limit / 2)) ] || fail "peak implausible"
+	[ "$(awk '$1 == "oom_kill" { print $2 }' "$cg/memory.events")" = 0 ] ||
+		fail "OOM kill in the cgroup"
+}
+
+# A writer: dirty pages must not defeat the limit nor stall writeback.
+test_pagecache_stream_writer() {
+	local cg out max limit=$((32 * MIB))
+	trap 'rm -f $PCFS/written; cg_cleanup' EXIT
+	load_module
+	pc_mount
+	cg=$(pc_cg pc-writer)
+	stratosctl pagecache set "$cg" 32M
+	out=$(mktemp)
+	pc_sampled_run "$out" "$cg" -- timeout 300 \
+		"${PC_IN[@]}" "$cg" dd if=/dev/zero of="$PCFS/written" bs=1M count=256 status=none ||
+		fail "the writer did not finish"
+	timeout 120 sync "$PCFS/written" || fail "writeback stalled"
+	max=$(pc_max_file "$out" "$cg")
+	stratosctl pagecache show "$cg"
+	echo "peak file $max, limit $limit"
+	[ "$(stat -c %s "$PCFS/written")" = $((256 * MIB)) ] || fail "short file"
+	[ "$max" -le $((limit + $(pc_slack $limit))) ] ||
+		fail "file pages peaked at $max, over $limit + slack"
+}
+
+pc_two_readers() {
+	local rc=0
+	timeout 300 "${PC_IN[@]}" "$1" dd if="$2" of=/dev/null bs=1M status=none &
+	timeout 300 "${PC_IN[@]}" "$3" dd if="$4" of=/dev/null bs=1M status=none || rc=$?
+	wait $! || rc=$?
+	return $rc
+}
+
+# Limits on a parent and a child both hold.
+test_pagecache_hierarchy() {
+	local p a b f1 f2 out maxp maxa plim=$((48 * MIB)) alim=$((16 * MIB))
+	trap cg_cleanup EXIT
+	load_module
+	f1=$(pc_file h1 160)
+	f2=$(pc_file h2 160)
+	p=$(pc_cg pc-parent)
+	echo +memory >"$p/cgroup.subtree_control"
+	a=$(cg_create pc-parent/a)
+	b=$(cg_create pc-parent/b)
+	stratosctl pagecache set "$p" 48M
+	stratosctl pagecache set "$a" 16M
+	out=$(mktemp)
+	pc_sampled_run "$out" "$p" "$a" -- \
+		pc_two_readers "$a" "$f1" "$b" "$f2" || fail "the readers did not finish"
+	maxp=$(pc_max_file "$out" "$p")
+	maxa=$(pc_max_file "$out" "$a")
+	stratosctl pagecache show
+	[ "$maxa" -le $((alim + $(pc_slack $alim))) ] ||
+		fail "child peaked at $maxa over $alim + slack"
+	[ "$maxp" -le $((plim + $(pc_slack $plim))) ] ||
+		fail "parent peaked at $maxp over $plim + slack"
+}
+
+# A limit goes with its cgroup, even while reclaim runs.
+test_pagecache_cgroup_removed_during_reclaim() {
+	local cg f pid
+	trap cg_cleanup EXIT
+	load_module
+	f=$(pc_file stream 256)
+	cg=$(pc_cg pc-gone)
+	stratosctl pagecache set "$cg" 8M
+	"${PC_IN[@]}" "$cg" dd if="$f" of=/dev/null bs=1M status=none &
+	pid=$!
+	sleep 1
+	kill -KILL "$pid"
+	wait "$pid" 2>/dev/null || true
+	rmdir "$cg"
+	for _ in $(seq 50); do
+		[ "$(stratosctl -j pagecache show | jq length)" = 0 ] && break
+		sleep 0.1
+	done
+	[ "$(stratosctl -j pagecache show | jq length)" = 0 ] ||
+		fail "the limit outlived its cgroup"
+}
+
+# rmmod in the middle of reclaim and throttling: clean, and the reader lives.
+test_pagecache_unload_during_reclaim() {
+	local cg f pid i
+	trap cg_cleanup EXIT
+	load_module
+	f=$(pc_file stream 256)
+	cg=$(pc_cg pc-unload)
+	for i in 1 2 3; do
+		stratosctl pagecache set "$cg" 8M margin 1M
+		echo 1 >/proc/sys/vm/drop_caches
+		"${PC_IN[@]}" "$cg" dd if="$f" of=/dev/null bs=1M status=none &
+		pid=$!
+		sleep 1
+		rmmod stratos || fail "rmmod failed"
+		wait "$pid" || fail "the reader failed after unload"
+		load_module
+	done
+}
+
+# PC_ONLY=WORD runs only the tests whose function name contains WORD.
+pc_run_test() {
+	[[ -z "${PC_ONLY:-}" || "$2" == *"$PC_ONLY"* ]] || return 0
+	run_test "$@"
+}
+
+pc_run_test "pagecache: set, show and clear" test_pagecache_set_show_clear
+pc_run_test "pagecache: bad input" test_pagecache_bad_input
+pc_run_test "pagecache: streaming reader held to the limit" test_pagecache_stream_reader
+pc_run_test "pagecache: streaming writer held to the limit" test_pagecache_stream_writer
+pc_run_test "pagecache: parent and child limits both hold" test_pagecache_hierarchy
+pc_run_test "pagecache: limit goes with its cgroup during reclaim" test_pagecache_cgroup_removed_during_reclaim
+pc_run_test "pagecache: unload during reclaim" test_pagecache_unload_during_reclaim
+unload_module

@@ -1,0 +1,67 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# Helpers shared by the sched_bt test groups (offline.sh, scx_bt.sh).
+# Sourced after selftests/lib.sh; not a test group itself.
+
+SCHED_EXT=7
+
+have_sched_ext() {
+	[ -d /sys/kernel/sched_ext ]
+}
+
+# policy_of PID: the scheduling policy number from /proc/PID/sched, or
+# "gone".
+policy_of() {
+	awk '$1 == "policy" { print $3 }' "/proc/$1/sched" 2>/dev/null ||
+		echo gone
+}
+
+# wait_policy PID POLICY [TENTHS]: wait up to TENTHS/10 s (default 5 s).
+wait_policy() {
+	local pid=$1 want=$2 n=${3:-50} got
+	while [ "$n" -gt 0 ]; do
+		got=$(policy_of "$pid")
+		[ "$got" = "$want" ] && return 0
+		sleep 0.1
+		n=$((n - 1))
+	done
+	fail "task $pid has policy $got, expected $want"
+}
+
+# runtime_ns PID: CPU time used so far (first field of schedstat).
+runtime_ns() {
+	awk '{ print $1 }' "/proc/$1/schedstat"
+}
+
+# bt_cg NAME: a scratch cgroup with the cpu controller enabled above it.
+bt_cg() {
+	mkdir -p "$CGTEST"
+	echo +cpu >"$CGTEST/cgroup.subtree_control"
+	cg_create "$1"
+}
+
+# hog CGROUP [CPU]: start a busy loop inside CGROUP (pinned to CPU if
+# given) and print its pid; it joins the cgroup before it starts spinning.
+hog() {
+	local pin=
+	[ -n "${2:-}" ] && pin="taskset -c $2"
+	$pin sh -c "echo \$\$ >$1/cgroup.procs; exec sh -c 'while :; do :; done'" \
+		>/dev/null 2>&1 &
+	echo $!
+}
+
+# Kill every task under the scratch tree (hogs are always started there),
+# then remove it.
+bt_cleanup() {
+	local n=50
+	if [ -f "$CGTEST/cgroup.kill" ]; then
+		echo 1 >"$CGTEST/cgroup.kill"
+		while [ -s "$CGTEST/cgroup.procs" ] ||
+		      grep -q "populated 1" "$CGTEST/cgroup.events"; do
+			n=$((n - 1))
+			[ "$n" -gt 0 ] || break
+			sleep 0.1
+		done
+	fi
+	cg_cleanup
+}

@@ -1,0 +1,239 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# The offline class as the module applies it (sched_bt/, issue 6):
+# cpu.idle on the marked cgroup on every kernel, and SCHED_EXT for its
+# tasks where sched_ext exists. No BPF scheduler is loaded here, so on
+# sched_ext kernels these tests also show the fallback: SCHED_EXT tasks run
+# in the fair class, inside an idle group. Sourced by suite.sh.
+
+. "$SELFTESTS/sched_bt/bt-lib.sh"
+
+# The policy offline tasks get on this kernel: SCHED_EXT, or SCHED_NORMAL
+# (0) where only the cpu.idle fallback exists.
+offline_policy() {
+	if have_sched_ext; then echo $SCHED_EXT; else echo 0; fi
+}
+
+test_offline_existing_fork_exec() {
+	local off pid child want
+	trap bt_cleanup EXIT
+	load_module
+	want=$(offline_policy)
+	off=$(bt_cg off)
+	pid=$(hog "$off")
+	sleep 0.2
+	[ "$(policy_of "$pid")" = 0 ] || fail "hog not SCHED_NORMAL at start"
+	stratosctl cgroup set "$off" class=offline weight=50
+	wait_policy "$pid" "$want"
+	[ "$(cat "$off/cpu.idle")" = 1 ] || fail "cpu.idle not set"
+	# Idempotent: setting it again changes nothing.
+	stratosctl cgroup set "$off" class=offline
+	[ "$(cat "$off/cpu.idle")" = 1 ] || fail "cpu.idle lost on re-set"
+	# A child forked inside inherits the policy; exec keeps it.
+	rm -f /tmp/bt-child
+	sh -c "echo \$\$ >$off/cgroup.procs; sleep 30 & echo \$! >/tmp/bt-child.new; mv /tmp/bt-child.new /tmp/bt-child; exec sleep 30" &
+	for _ in $(seq 100); do
+		[ -s /tmp/bt-child ] && break
+		sleep 0.1
+	done
+	child=$(cat /tmp/bt-child)
+	wait_policy "$child" "$want"
+	wait_policy "$!" "$want"
+}
+
+test_offline_migrate_in_out() {
+	local off on pid want
+	trap bt_cleanup EXIT
+	load_module
+	want=$(offline_policy)
+	off=$(bt_cg off)
+	on=$(bt_cg on)
+	stratosctl cgroup set "$off" class=offline
+	pid=$(hog "$on")
+	sleep 0.2
+	[ "$(policy_of "$pid")" = 0 ] || fail "online hog not SCHED_NORMAL"
+	echo "$pid" >"$off/cgroup.procs"
+	wait_policy "$pid" "$want"
+	echo "$pid" >"$on/cgroup.procs"
+	wait_policy "$pid" 0
+	# A nested cgroup of an offline one is offline too.
+	mkdir "$off/nested"
+	echo "$pid" >"$off/nested/cgroup.procs"
+	wait_policy "$pid" "$want"
+	# Turning the class off restores tasks, then cpu.idle.
+	stratosctl cgroup set "$off" class=online
+	wait_policy "$pid" 0
+	[ "$(cat "$off/cpu.idle")" = 0 ] || fail "cpu.idle not restored"
+}
+
+test_offline_clone_into_cgroup() {
+	local off pid
+	have_sched_ext || skip "SKIP: no sched_ext; policy does not change"
+	command -v python3 >/dev/null || skip "SKIP: no python3"
+	trap bt_cleanup EXIT
+	load_module
+	off=$(bt_cg off)
+	stratosctl cgroup set "$off" class=offline
+	# clone3(CLONE_INTO_CGROUP) from an online parent: the fork probe.
+	pid=$(python3 - "$off" <<'PY'
+import ctypes, os, struct, sys, time
+fd = os.open(sys.argv[1], os.O_RDONLY | os.O_DIRECTORY)
+libc = ctypes.CDLL(None, use_errno=True)
+CLONE_INTO_CGROUP = 0x200000000
+# struct clone_args: flags pidfd child_tid parent_tid exit_signal stack
+# stack_size tls set_tid set_tid_size cgroup
+args = struct.pack("=11Q", CLONE_INTO_CGROUP, 0, 0, 0, 17, 0, 0, 0, 0, 0, fd)
+buf = ctypes.create_string_buffer(args)
+pid = libc.syscall(435, buf, len(args))
+if pid == 0:
+    # Not our stdout: the shell waits for it to close.
+    os.dup2(os.open("/dev/null", os.O_WRONLY), 1)
+    os.execvp("sleep", ["sleep", "30"])
+if pid < 0:
+    sys.exit("clone3: errno %d" % ctypes.get_errno())
+print(pid)
+PY
+)
+	grep -qx "$pid" "$off/cgroup.procs" || fail "child not born in $off"
+	wait_policy "$pid" $SCHED_EXT
+}
+
+# An offline task tries to become online: nice() to a higher priority is
+# refused (EPERM, as for any unprivileged task), sched_setscheduler() to
+# SCHED_OTHER succeeds, but the task is still in the idle group and gets
+# almost nothing beside an online hog on its CPU.
+test_offline_escape() {
+	local off on pid onpid r0 o0 r1 o1
+	command -v python3 >/dev/null || skip "SKIP: no python3"
+	trap bt_cleanup EXIT
+	load_module
+	off=$(bt_cg off)
+	on=$(bt_cg on)
+	stratosctl cgroup set "$off" class=offline
+	setpriv --reuid=65534 --regid=65534 --clear-groups taskset -c 0 \
+		python3 -c '
+import os, sys, time
+want = int(sys.argv[1])
+for _ in range(100):
+    if os.sched_getscheduler(0) == want:
+        break
+    time.sleep(0.1)
+print("policy before:", os.sched_getscheduler(0), flush=True)
+try:
+    os.nice(-5)
+    print("nice: allowed", flush=True)
+except PermissionError:
+    print("nice: EPERM", flush=True)
+os.sched_setscheduler(0, os.SCHED_OTHER, os.sched_param(0))
+print("policy after:", os.sched_getscheduler(0), flush=True)
+while True:
+    pass
+' "$(offline_policy)" >/tmp/bt-escape 2>&1 &
+	pid=$!
+	echo "$pid" >"$off/cgroup.procs"
+	for _ in $(seq 50); do
+		grep -q "policy after" /tmp/bt-escape && break
+		sleep 0.1
+	done
+	cat /tmp/bt-escape
+	grep -q "nice: EPERM" /tmp/bt-escape || fail "nice(-5) was not refused"
+	grep -q "policy after: 0" /tmp/bt-escape || fail "setscheduler failed"
+	onpid=$(hog "$on" 0)
+	sleep 0.5
+	r0=$(runtime_ns "$pid"); o0=$(runtime_ns "$onpid")
+	sleep 2
+	r1=$(runtime_ns "$pid"); o1=$(runtime_ns "$onpid")
+	echo "escapee $(((r1 - r0) / 1000000)) ms, online $(((o1 - o0) / 1000000)) ms"
+	[ $(((r1 - r0) * 10)) -lt $((o1 - o0)) ] ||
+		fail "escaped task got more than 10% beside online work"
+}
+
+# Kubelet writes cpu.weight on pod cgroups. cpu.idle sits on the marked
+# cgroup only: writes on cgroups below it succeed and take effect; on the
+# marked cgroup itself mainline refuses them (EINVAL), as documented.
+test_fallback_cpu_weight_below_offline() {
+	local off a b pa pb ra rb
+	trap bt_cleanup EXIT
+	load_module
+	off=$(bt_cg off)
+	stratosctl cgroup set "$off" class=offline
+	echo +cpu >"$off/cgroup.subtree_control"
+	a=$(cg_create off/pod-a)
+	b=$(cg_create off/pod-b)
+	echo 400 >"$a/cpu.weight"
+	echo 100 >"$b/cpu.weight"
+	[ "$(cat "$a/cpu.weight")" = 400 ] || fail "pod cpu.weight not written"
+	! echo 200 >"$off/cpu.weight" 2>/dev/null ||
+		fail "cpu.weight accepted on an idle cgroup: mainline changed?"
+	pa=$(hog "$a" 0)
+	pb=$(hog "$b" 0)
+	sleep 0.5
+	ra=$(runtime_ns "$pa"); rb=$(runtime_ns "$pb")
+	sleep 2
+	ra=$(($(runtime_ns "$pa") - ra)); rb=$(($(runtime_ns "$pb") - rb))
+	echo "pod-a (400) $((ra / 1000000)) ms, pod-b (100) $((rb / 1000000)) ms"
+	# 4:1 expected; accept anything above 2:1.
+	[ "$ra" -gt $((rb * 2)) ] || fail "cpu.weight below offline has no effect"
+}
+
+# The fallback alone: an offline hog next to an online hog on one CPU gets
+# almost nothing (cpu.idle semantics, whatever the kernel).
+test_fallback_offline_yields() {
+	local off on p o r0 o0
+	trap bt_cleanup EXIT
+	load_module
+	off=$(bt_cg off)
+	on=$(bt_cg on)
+	stratosctl cgroup set "$off" class=offline
+	p=$(hog "$off" 0)
+	o=$(hog "$on" 0)
+	sleep 0.5
+	r0=$(runtime_ns "$p"); o0=$(runtime_ns "$o")
+	sleep 2
+	r0=$(($(runtime_ns "$p") - r0)); o0=$(($(runtime_ns "$o") - o0))
+	echo "offline $((r0 / 1000000)) ms, online $((o0 / 1000000)) ms"
+	[ $((r0 * 10)) -lt "$o0" ] || fail "offline hog got more than 10%"
+}
+
+# No cpu.idle, no offline class: the root cgroup, and a cgroup whose
+# parent does not enable the cpu controller.
+test_offline_errors() {
+	local off
+	trap bt_cleanup EXIT
+	load_module
+	expect_exit 1 stratosctl cgroup set / class=offline
+	mkdir -p "$CGTEST/nocpu"
+	echo -cpu >"$CGTEST/cgroup.subtree_control"
+	off=$CGTEST/nocpu
+	[ ! -e "$off/cpu.idle" ] || fail "cpu controller still enabled"
+	expect_exit 1 stratosctl cgroup set "$off" class=offline
+	expect_output "subtree_control" stratosctl cgroup set "$off" class=offline
+}
+
+# Removing an offline cgroup, then unloading with offline tasks running:
+# the tasks get SCHED_NORMAL and the cgroup its old cpu.idle back.
+test_offline_rmdir_and_rmmod() {
+	local off gone pid
+	trap bt_cleanup EXIT
+	load_module
+	gone=$(bt_cg gone)
+	stratosctl cgroup set "$gone" class=offline
+	rmdir "$gone"
+	off=$(bt_cg off)
+	stratosctl cgroup set "$off" class=offline
+	pid=$(hog "$off")
+	wait_policy "$pid" "$(offline_policy)"
+	rmmod stratos
+	wait_policy "$pid" 0
+	[ "$(cat "$off/cpu.idle")" = 0 ] || fail "cpu.idle left set after rmmod"
+}
+
+run_test "offline: existing, forked and exec'd tasks" test_offline_existing_fork_exec
+run_test "offline: migrate in, out, nested, class back to online" test_offline_migrate_in_out
+run_test "offline: clone3 CLONE_INTO_CGROUP child" test_offline_clone_into_cgroup
+run_test "offline: escape with nice()/sched_setscheduler()" test_offline_escape
+run_test "fallback: cpu.weight below an offline cgroup" test_fallback_cpu_weight_below_offline
+run_test "fallback: offline hog yields to online hog" test_fallback_offline_yields
+run_test "offline: cgroup without cpu controller is refused" test_offline_errors
+run_test "offline: rmdir, then rmmod with offline tasks" test_offline_rmdir_and_rmmod
+unload_module

@@ -1,0 +1,256 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# scx_bt, the sched_ext scheduler of the offline class (issue 6): its
+# lifecycle through stratosctl, and its policy (preemption, work
+# conservation, the placement gap, weights, budget, the starvation guard,
+# ejection). Needs a sched_ext kernel (stock 7.x); skips elsewhere.
+# Sourced by suite.sh.
+
+. "$SELFTESTS/sched_bt/bt-lib.sh"
+
+bt_setup() {
+	have_sched_ext || skip "SKIP: kernel without sched_ext"
+	trap bt_teardown EXIT
+	load_module
+}
+
+bt_teardown() {
+	stratosctl bt disable >/dev/null 2>&1 || true
+	bt_cleanup
+}
+
+bt_enable() {
+	stratosctl bt enable "$@"
+	[ "$(cat /sys/kernel/sched_ext/state)" = enabled ] ||
+		fail "sched_ext state is $(cat /sys/kernel/sched_ext/state)"
+}
+
+# share PID... : CPU time of each task over 2 s, in ms, space separated.
+share() {
+	local p a=() i=0 out=
+	sleep 0.5
+	for p in "$@"; do a[i]=$(runtime_ns "$p"); i=$((i + 1)); done
+	sleep 2
+	i=0
+	for p in "$@"; do
+		out="$out $((($(runtime_ns "$p") - a[i]) / 1000000))"
+		i=$((i + 1))
+	done
+	echo $out
+}
+
+test_scx_bt_lifecycle() {
+	local off pid json
+	bt_setup
+	off=$(bt_cg off)
+	stratosctl cgroup set "$off" class=offline
+	pid=$(hog "$off")
+	expect_output "scx_bt disabled .*cpu.idle fallback" stratosctl bt status
+	bt_enable
+	# The tool has exited: the pinned link keeps the scheduler.
+	json=$(stratosctl -j bt status)
+	echo "$json"
+	[ "$(echo "$json" | jq -r .scheduler)" = running ] || fail "not running"
+	[ "$(echo "$json" | jq -r .offline_class)" = sched_ext ] || fail "class"
+	echo "$json" | jq -e '.enabled_at | test("^20[0-9-]+T")' >/dev/null ||
+		fail "no enable time"
+	[ "$(cat /sys/kernel/sched_ext/root/ops)" = bt ] || fail "ops name"
+	grep -q "ext" /proc/$pid/sched || true
+	# Idempotent enable, runtime settings, stats of the offline cgroup.
+	stratosctl bt enable
+	stratosctl bt set slice 3000 smt-expel off budget 100
+	[ "$(stratosctl -j bt status | jq -r .slice_us)" = 3000 ] ||
+		fail "slice not updated"
+	expect_exit 2 stratosctl bt set budget 0
+	expect_exit 2 stratosctl bt set slice abc
+	expect_exit 2 stratosctl bt set ext-server 5
+	sleep 1
+	stratosctl -j bt stats | jq -e --arg p "${off#$CGROOT}" \
+		'.[] | select(.path == $p) | .runtime_ns > 0' >/dev/null ||
+		fail "no runtime accounted to the offline cgroup"
+	stratosctl bt disable
+	[ "$(cat /sys/kernel/sched_ext/state)" = disabled ] || fail "not disabled"
+	expect_output "scx_bt disabled" stratosctl bt status
+	[ "$(policy_of "$pid")" = $SCHED_EXT ] || fail "policy lost on disable"
+}
+
+# Absolute preemption: an offline hog pinned beside an online hog gets
+# almost nothing (only the ext_server's 1 ms per second).
+test_scx_bt_offline_preempted() {
+	local off on p o s
+	bt_setup
+	off=$(bt_cg off)
+	on=$(bt_cg on)
+	stratosctl cgroup set "$off" class=offline
+	p=$(hog "$off" 0)
+	o=$(hog "$on" 0)
+	bt_enable
+	s=$(share "$p" "$o")
+	echo "offline/online ms: $s"
+	set -- $s
+	[ $(($1 * 20)) -lt "$2" ] || fail "offline got more than 5% beside online"
+}
+
+# Work conservation: offline hogs fill every CPU online work leaves.
+test_scx_bt_work_conserving() {
+	local off on n i pids= o s total=0 v
+	bt_setup
+	n=$(nproc)
+	off=$(bt_cg off)
+	on=$(bt_cg on)
+	stratosctl cgroup set "$off" class=offline
+	for i in $(seq "$n"); do pids="$pids $(hog "$off")"; done
+	o=$(hog "$on" 0)
+	bt_enable
+	s=$(share $pids "$o")
+	echo "offline x$n + online ms: $s"
+	set -- $s
+	for v in $s; do total=$((total + v)); done
+	total=$((total - ${!#}))
+	# 2 s on n-1 CPUs free of online work; ask for 80% (TCG noise).
+	[ "$total" -gt $(((n - 1) * 2000 * 80 / 100)) ] ||
+		fail "offline used $total ms of $(((n - 1) * 2000)) ms left idle"
+}
+
+# The placement gap: three online loops allowed on CPUs 0-1 beside an
+# offline hog on CPU 0. Mainline never moves them onto CPU 0 while it runs
+# only ext work; scx_bt vacates it. Measured with vacating off, then on.
+test_scx_bt_offline_placement() {
+	local off on p o1 o2 o3 s_off s_on t_off t_on
+	bt_setup
+	[ "$(nproc)" -ge 2 ] || skip "SKIP: needs 2 CPUs"
+	off=$(bt_cg off)
+	on=$(bt_cg on)
+	stratosctl cgroup set "$off" class=offline
+	p=$(hog "$off" 0)
+	bt_enable vacate 0
+	o1=$(hog "$on" 0-1); o2=$(hog "$on" 0-1); o3=$(hog "$on" 0-1)
+	sleep 1
+	s_off=$(share "$o1" "$o2" "$o3" "$p")
+	stratosctl bt set vacate 4000
+	sleep 1
+	s_on=$(share "$o1" "$o2" "$o3" "$p")
+	echo "vacate off: online1-3, offline ms: $s_off"
+	echo "vacate on:  online1-3, offline ms: $s_on"
+	stratosctl -j bt stats
+	set -- $s_off; t_off=$(($1 + $2 + $3))
+	set -- $s_on; t_on=$(($1 + $2 + $3))
+	# Two CPUs for online work give ~4000 ms in 2 s; one gives ~2000.
+	[ "$t_on" -gt 3200 ] || fail "online work did not spread onto CPU 0 ($t_on ms)"
+	echo "online total: $t_off ms without vacating, $t_on ms with"
+}
+
+# Weights between offline cgroups: 300 against 100, one task each, on one
+# CPU.
+test_scx_bt_offline_weights() {
+	local a b pa pb s
+	bt_setup
+	a=$(bt_cg heavy)
+	b=$(bt_cg light)
+	stratosctl cgroup set "$a" class=offline weight=300
+	stratosctl cgroup set "$b" class=offline weight=100
+	pa=$(hog "$a" 0)
+	pb=$(hog "$b" 0)
+	bt_enable
+	s=$(share "$pa" "$pb")
+	echo "weight 300/100 ms: $s"
+	set -- $s
+	[ "$1" -gt $(($2 * 2)) ] || fail "weights not applied (expected ~3:1)"
+}
+
+# Budget: offline work on an otherwise idle CPU is held to its share.
+test_scx_bt_offline_budget() {
+	local off p s
+	bt_setup
+	off=$(bt_cg off)
+	stratosctl cgroup set "$off" class=offline
+	p=$(hog "$off" 0)
+	bt_enable budget 30
+	s=$(share "$p")
+	echo "budget 30%: $s ms of 2000"
+	[ "$s" -lt 900 ] && [ "$s" -gt 300 ] || fail "budget 30% not kept"
+	stratosctl bt set budget 100
+	s=$(share "$p")
+	echo "budget 100%: $s ms of 2000"
+	[ "$s" -gt 1500 ] || fail "budget not lifted at run time"
+}
+
+# Forced ejection (sysrq S) leaves offline work in the cpu.idle fallback;
+# status says why it stopped; enable loads it again.
+test_fallback_scx_bt_ejected() {
+	local off on p o s
+	bt_setup
+	off=$(bt_cg off)
+	on=$(bt_cg on)
+	stratosctl cgroup set "$off" class=offline
+	p=$(hog "$off" 0)
+	o=$(hog "$on" 0)
+	bt_enable
+	echo S >/proc/sysrq-trigger
+	for _ in $(seq 100); do
+		[ "$(cat /sys/kernel/sched_ext/state)" = disabled ] && break
+		sleep 0.1
+	done
+	stratosctl bt status
+	expect_output "scx_bt stopped .*cpu.idle fallback.*exit sysrq" stratosctl bt status
+	s=$(share "$p" "$o")
+	echo "after ejection offline/online ms: $s"
+	set -- $s
+	[ $(($1 * 10)) -lt "$2" ] || fail "offline competes after ejection"
+	bt_enable
+	expect_output "scx_bt running" stratosctl bt status
+}
+
+# Sustained online load on every CPU for twice the watchdog timeout: the
+# starvation guard and the ext_server keep offline tasks moving, so the
+# watchdog never ejects scx_bt.
+test_scx_bt_sustained_online_no_ejection() {
+	local off on i p s0 s1
+	bt_setup
+	off=$(bt_cg off)
+	on=$(bt_cg on)
+	stratosctl cgroup set "$off" class=offline
+	p=$(hog "$off")
+	hog "$off" >/dev/null
+	for i in $(seq "$(nproc)"); do hog "$on" >/dev/null; done
+	bt_enable
+	s0=$(runtime_ns "$p")
+	sleep 65
+	s1=$(runtime_ns "$p")
+	stratosctl bt status
+	expect_output "scx_bt running" stratosctl bt status
+	echo "offline task ran $(((s1 - s0) / 1000000)) ms in 65 s"
+	[ "$s1" -gt "$s0" ] || fail "offline task starved completely"
+}
+
+# Unloading under load: rmmod with scx_bt running and offline tasks busy,
+# then disabling scx_bt with tasks still SCHED_EXT.
+test_scx_bt_rmmod_and_disable_under_load() {
+	local off p
+	bt_setup
+	off=$(bt_cg off)
+	stratosctl cgroup set "$off" class=offline
+	p=$(hog "$off")
+	bt_enable
+	sleep 1
+	rmmod stratos
+	wait_policy "$p" 0
+	load_module
+	stratosctl cgroup set "$off" class=offline
+	wait_policy "$p" $SCHED_EXT
+	sleep 1
+	stratosctl bt disable
+	kill -0 "$p" || fail "offline task died"
+}
+
+run_test "scx_bt: enable, status, set, stats, disable" test_scx_bt_lifecycle
+run_test "scx_bt: offline hog preempted by online hog" test_scx_bt_offline_preempted
+run_test "scx_bt: work conservation" test_scx_bt_work_conserving
+run_test "scx_bt: online spreads onto offline-only CPU (placement)" test_scx_bt_offline_placement
+run_test "scx_bt: weights between offline cgroups" test_scx_bt_offline_weights
+run_test "scx_bt: offline budget, changed at run time" test_scx_bt_offline_budget
+run_test "fallback: forced ejection falls back to cpu.idle" test_fallback_scx_bt_ejected
+run_test "scx_bt: sustained online load, no ejection" test_scx_bt_sustained_online_no_ejection
+run_test "scx_bt: rmmod and disable while offline tasks run" test_scx_bt_rmmod_and_disable_under_load
+stratosctl bt disable >/dev/null 2>&1 || true
+unload_module

@@ -1,0 +1,47 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# Helpers shared by the vcore test groups (sourced, not a group itself).
+# The VM for these groups has two SMT threads per core:
+#   run-vm.sh --sockets 2 --threads 2 --cpus 4 --numa 2
+# so CPUs 0,1 and 2,3 are siblings, one core (and NUMA node) each.
+
+VC_FACTOR_SCALE=1000000
+
+# vc_need_smt: skip unless CPUs 0-3 are two pairs of SMT siblings.
+vc_need_smt() {
+	local s0 s2
+	s0=$(cat /sys/devices/system/cpu/cpu0/topology/thread_siblings_list 2>/dev/null)
+	s2=$(cat /sys/devices/system/cpu/cpu2/topology/thread_siblings_list 2>/dev/null)
+	[ "$s0" = 0-1 ] && [ "$s2" = 2-3 ] ||
+		skip "needs 4 CPUs as 2 cores x 2 SMT threads (run-vm.sh --sockets 2 --threads 2 --cpus 4)"
+}
+
+# vc_spin CPU CGROUP_DIR SECONDS: a busy loop pinned to CPU inside the
+# cgroup, in the background. Everything the cgroup runs is pinned, so all
+# of its CPU time is on CPU.
+vc_spin() {
+	taskset -c "$1" sh -c 'echo $$ >"$1/cgroup.procs" &&
+		exec timeout "$2" sh -c "while :; do :; done"' sh "$2" "$3" &
+}
+
+# vc_usage_ns CGROUP_DIR: the cgroup's CPU time from its own cpu.stat.
+vc_usage_ns() {
+	echo $(($(awk '$1 == "usage_usec" { print $2 }' "$1/cpu.stat") * 1000))
+}
+
+# vc_field CGROUP_DIR KEY: a field of 'stratosctl -j vcore show'.
+vc_field() {
+	stratosctl -j vcore show "$1" | jq -r "if type == \"array\" then .[0] else . end | .$2"
+}
+
+# vc_close A B PCT: A within PCT percent of B (B > 0).
+vc_close() {
+	awk -v a="$1" -v b="$2" -v p="$3" \
+		'BEGIN { d = (a - b) / b * 100; if (d < 0) d = -d;
+			 printf "%s vs %s: %.2f%% (limit %s%%)\n", a, b, d, p;
+			 exit !(d <= p) }'
+}
+
+vc_reset_factors() {
+	stratosctl vcore factors reset all
+}

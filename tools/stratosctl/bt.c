@@ -1,0 +1,843 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * stratosctl bt: load, configure and unload scx_bt, the sched_ext scheduler
+ * of the offline class (sched_bt/scx_bt.bpf.c).
+ *
+ * The scheduler must outlive the tool, so "enable" pins its struct_ops link
+ * and the maps userspace reads in bpffs (BT_PIN_DIR); the pinned link keeps
+ * it attached. "disable" detaches the link and removes the pins. Nothing
+ * else keeps state: "status" reads the pins and /sys/kernel/sched_ext.
+ *
+ * The BPF object is found at $STRATOS_BT_OBJ, else next to the tool's build
+ * (../sched_bt/scx_bt.bpf.o from the binary), else in /usr/lib/stratos.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+#include <linux/stratos.h>
+
+#include "output.h"
+#include "stratosctl.h"
+#include "../../sched_bt/scx_bt.h"
+
+#define BT_OBJ_NAME	"scx_bt.bpf.o"
+#define BT_OPS_NAME	"bt"
+#define SCX_SYSFS	"/sys/kernel/sched_ext"
+#define EXT_SERVER_DIR	"/sys/kernel/debug/sched/ext_server"
+#define BT_MAX_CPUS	1024
+
+enum { BT_ENABLE, BT_DISABLE, BT_STATUS, BT_SET, BT_STATS };
+
+static const struct keyword bt_cmds[] = {
+	{ "enable", BT_ENABLE },
+	{ "disable", BT_DISABLE },
+	{ "status", BT_STATUS },
+	{ "set", BT_SET },
+	{ "stats", BT_STATS },
+	{ NULL, 0 },
+};
+
+enum { K_SLICE, K_VACATE, K_STARVE, K_GUARD, K_SMT, K_BUDGET, K_EXTSRV };
+
+static const struct keyword bt_keys[] = {
+	{ "slice", K_SLICE },
+	{ "vacate", K_VACATE },
+	{ "starve", K_STARVE },
+	{ "guard", K_GUARD },
+	{ "smt-expel", K_SMT },
+	{ "budget", K_BUDGET },
+	{ "ext-server", K_EXTSRV },
+	{ NULL, 0 },
+};
+
+static const struct bt_conf bt_conf_default = {
+	.slice_ns = 5000000,
+	.vacate_ns = 4000000,
+	.starve_ns = 1000000000,
+	.guard_slice_ns = 1000000,
+	.smt_expel = 1,
+	.budget_pct = 100,
+	.ext_server_ns = 1000000,
+};
+
+static void bt_help(void)
+{
+	printf(
+"Usage: stratosctl bt enable [KEY VALUE]...\n"
+"       stratosctl bt set KEY VALUE...\n"
+"       stratosctl bt disable\n"
+"       stratosctl bt status\n"
+"       stratosctl bt stats\n"
+"\n"
+"scx_bt schedules the tasks of offline cgroups (sched_ext, partial mode):\n"
+"online work preempts them at once, and they run on whatever CPU time\n"
+"online work leaves. It stays loaded after stratosctl exits. Without it the\n"
+"offline cgroups keep cpu.idle semantics (the fallback).\n"
+"\n"
+"Keys (enable and set; times in microseconds):\n"
+"  slice N        offline time slice (default 5000)\n"
+"  vacate N       idle time a CPU leaves so waiting online work moves onto\n"
+"                 it (default 4000; 0 turns vacating off)\n"
+"  starve N       wait after which offline work runs regardless (default\n"
+"                 1000000)\n"
+"  guard N        the slice it then gets (default 1000)\n"
+"  smt-expel on|off  keep offline work off CPUs whose SMT sibling runs\n"
+"                 online work (default on)\n"
+"  budget PCT     share of each CPU offline work may use, 1-100 (default 100)\n"
+"  ext-server N   sched_ext deadline server runtime per second, per CPU\n"
+"                 (enable only; default 1000; 'keep' leaves it alone)\n");
+}
+
+/* ---- small file helpers ---- */
+
+static int read_line(const char *path, char *buf, size_t size)
+{
+	FILE *f = fopen(path, "re");
+	size_t n;
+
+	if (!f)
+		return -errno;
+	if (!fgets(buf, (int)size, f)) {
+		fclose(f);
+		return -EIO;
+	}
+	fclose(f);
+	n = strlen(buf);
+	if (n && buf[n - 1] == '\n')
+		buf[n - 1] = '\0';
+	return 0;
+}
+
+static int write_str(const char *path, const char *s)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = write(fd, s, strlen(s));
+	close(fd);
+	return n < 0 ? -errno : 0;
+}
+
+/* "enabled", "disabled", ... or NULL if the kernel has no sched_ext. */
+static const char *scx_state(char *buf, size_t size)
+{
+	if (read_line(SCX_SYSFS "/state", buf, size))
+		return NULL;
+	return buf;
+}
+
+static bool bt_is_root_ops(void)
+{
+	char buf[64];
+
+	return !read_line(SCX_SYSFS "/root/ops", buf, sizeof(buf)) &&
+	       !strcmp(buf, BT_OPS_NAME);
+}
+
+/* Poll until sched_ext's state is @want, up to @tenths/10 s. */
+static bool scx_wait_state(const char *want, int tenths)
+{
+	char buf[32];
+
+	for (; tenths > 0; tenths--) {
+		const char *st = scx_state(buf, sizeof(buf));
+
+		if (st && !strcmp(st, want))
+			return true;
+		usleep(100000);
+	}
+	return false;
+}
+
+/* ---- ext_server ---- */
+
+static int ext_server_get(__u64 *ns)
+{
+	char buf[32];
+	int ret;
+
+	ret = read_line(EXT_SERVER_DIR "/cpu0/runtime", buf, sizeof(buf));
+	if (ret)
+		return ret;
+	*ns = strtoull(buf, NULL, 10);
+	return 0;
+}
+
+static int ext_server_set(uint64_t ns)
+{
+	char path[PATH_MAX], val[32];
+	struct dirent *de;
+	DIR *d;
+	int ret = 0;
+
+	d = opendir(EXT_SERVER_DIR);
+	if (!d)
+		return -errno;
+	snprintf(val, sizeof(val), "%llu", (unsigned long long)ns);
+	while ((de = readdir(d))) {
+		if (strncmp(de->d_name, "cpu", 3))
+			continue;
+		snprintf(path, sizeof(path), EXT_SERVER_DIR "/%s/runtime",
+			 de->d_name);
+		if (write_str(path, val))
+			ret = -errno;
+	}
+	closedir(d);
+	return ret;
+}
+
+/* ---- pinned maps ---- */
+
+static void pin_path(char *buf, size_t size, const char *name)
+{
+	snprintf(buf, size, "%s/%s", BT_PIN_DIR, name);
+}
+
+static int pinned_fd(const char *name)
+{
+	char path[PATH_MAX];
+
+	pin_path(path, sizeof(path), name);
+	return bpf_obj_get(path);
+}
+
+static int conf_read(struct bt_conf *conf)
+{
+	int fd = pinned_fd("bt_conf"), zero = 0, ret;
+
+	if (fd < 0)
+		return -errno;
+	ret = bpf_map_lookup_elem(fd, &zero, conf) ? -errno : 0;
+	close(fd);
+	return ret;
+}
+
+static int conf_write_fd(int fd, const struct bt_conf *conf)
+{
+	int zero = 0;
+
+	return bpf_map_update_elem(fd, &zero, conf, BPF_ANY) ? -errno : 0;
+}
+
+/* ---- key parsing ---- */
+
+static int parse_usec(const struct kv *kv, uint64_t min, __u64 *ns)
+{
+	uint64_t v;
+	int ret;
+
+	ret = parse_u64(kv->value, &v);
+	if (!ret && (v < min || v > 10000000))
+		ret = PARSE_RANGE;
+	if (ret)
+		return usage_err("invalid %s '%s': %s (microseconds, %llu..10000000)",
+				 bt_keys[kv->id].name, kv->value,
+				 parse_strerror(ret), (unsigned long long)min);
+	*ns = v * 1000;
+	return EXIT_SUCCESS;
+}
+
+static int parse_key(const struct kv *kv, struct bt_conf *c, bool enable)
+{
+	uint32_t pct;
+	int ret;
+
+	switch (kv->id) {
+	case K_SLICE:
+		return parse_usec(kv, 100, &c->slice_ns);
+	case K_VACATE:
+		return parse_usec(kv, 0, &c->vacate_ns);
+	case K_STARVE:
+		return parse_usec(kv, 1000, &c->starve_ns);
+	case K_GUARD:
+		return parse_usec(kv, 100, &c->guard_slice_ns);
+	case K_SMT:
+		if (strcmp(kv->value, "on") && strcmp(kv->value, "off"))
+			return usage_err("smt-expel takes 'on' or 'off', not '%s'",
+					 kv->value);
+		c->smt_expel = !strcmp(kv->value, "on");
+		return EXIT_SUCCESS;
+	case K_BUDGET:
+		ret = parse_u32_range(kv->value, 1, 100, &pct);
+		if (ret)
+			return usage_err("invalid budget '%s': %s (a percentage, 1..100)",
+					 kv->value, parse_strerror(ret));
+		c->budget_pct = pct;
+		return EXIT_SUCCESS;
+	case K_EXTSRV:
+		if (!enable)
+			return usage_err("ext-server is chosen at 'bt enable' only");
+		if (!strcmp(kv->value, "keep")) {
+			c->ext_server_ns = 0;
+			return EXIT_SUCCESS;
+		}
+		return parse_usec(kv, 1, &c->ext_server_ns);
+	}
+	return usage_err("unhandled key");
+}
+
+static int parse_keys(int argc, char **argv, struct bt_conf *c, bool enable,
+		      const char *cmd)
+{
+	struct kv kv;
+	int ret;
+
+	while ((ret = kv_next(&argc, &argv, bt_keys, &kv)) != KV_END) {
+		if (ret != KV_OK)
+			return kv_fail(bt_keys, &kv, ret, cmd);
+		ret = parse_key(&kv, c, enable);
+		if (ret)
+			return ret;
+	}
+	return EXIT_SUCCESS;
+}
+
+/* ---- loading ---- */
+
+static int find_obj(char *path, size_t size)
+{
+	const char *env = getenv("STRATOS_BT_OBJ");
+	char self[PATH_MAX];
+	ssize_t n;
+	char *slash;
+
+	if (env && *env) {
+		snprintf(path, size, "%s", env);
+		return access(path, R_OK) ? -errno : 0;
+	}
+	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (n > 0) {
+		self[n] = '\0';
+		slash = strrchr(self, '/');
+		if (slash) {
+			*slash = '\0';
+			n = snprintf(path, size, "%s/../sched_bt/" BT_OBJ_NAME,
+				     self);
+			if (n < (ssize_t)size && !access(path, R_OK))
+				return 0;
+		}
+	}
+	snprintf(path, size, "/usr/lib/stratos/" BT_OBJ_NAME);
+	return access(path, R_OK) ? -errno : 0;
+}
+
+/* Set a 'const volatile' global of the object before it is loaded. */
+static int set_rodata(struct bpf_object *obj, const char *var,
+		      const void *val, size_t len)
+{
+	const struct btf_var_secinfo *vs;
+	const struct btf_type *sec;
+	struct bpf_map *map = NULL, *m;
+	const struct btf *btf;
+	size_t size;
+	char *data;
+	int id, i;
+
+	bpf_object__for_each_map(m, obj) {
+		const char *name = bpf_map__name(m);
+		size_t n = strlen(name);
+
+		if (n >= 7 && !strcmp(name + n - 7, ".rodata"))
+			map = m;
+	}
+	btf = bpf_object__btf(obj);
+	if (!map || !btf)
+		return -ENOENT;
+	data = bpf_map__initial_value(map, &size);
+	id = btf__find_by_name_kind(btf, ".rodata", BTF_KIND_DATASEC);
+	if (!data || id < 0)
+		return -ENOENT;
+	sec = btf__type_by_id(btf, id);
+	vs = btf_var_secinfos(sec);
+	for (i = 0; i < btf_vlen(sec); i++, vs++) {
+		const struct btf_type *t = btf__type_by_id(btf, vs->type);
+
+		if (strcmp(btf__name_by_offset(btf, t->name_off), var))
+			continue;
+		if (vs->size != len || vs->offset + len > size)
+			return -EINVAL;
+		memcpy(data + vs->offset, val, len);
+		return 0;
+	}
+	return -ENOENT;
+}
+
+/* SMT siblings from sysfs: the other CPU of each 2-way core, or -1. */
+static void read_siblings(int32_t *sib, unsigned int n)
+{
+	char path[128], buf[64];
+	unsigned int cpu;
+	int a, b;
+
+	for (cpu = 0; cpu < n; cpu++) {
+		sib[cpu] = -1;
+		snprintf(path, sizeof(path),
+			 "/sys/devices/system/cpu/cpu%u/topology/thread_siblings_list",
+			 cpu);
+		if (read_line(path, buf, sizeof(buf)))
+			continue;
+		if (sscanf(buf, "%d%*[,-]%d", &a, &b) == 2)
+			sib[cpu] = (unsigned int)a == cpu ? b : a;
+	}
+}
+
+static int pin_map(struct bpf_object *obj, const char *name)
+{
+	char path[PATH_MAX];
+	struct bpf_map *map = bpf_object__find_map_by_name(obj, name);
+
+	if (!map)
+		return -ENOENT;
+	pin_path(path, sizeof(path), name);
+	return bpf_map__pin(map, path);
+}
+
+static const char *const bt_pins[] = {
+	"bt_conf", "bt_stats", "bt_cgw", "bt_exit_rec", "link",
+};
+
+static void unpin_all(void)
+{
+	char path[PATH_MAX];
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(bt_pins); i++) {
+		pin_path(path, sizeof(path), bt_pins[i]);
+		unlink(path);
+	}
+	rmdir(BT_PIN_DIR);
+}
+
+/* Registry weights of the offline cgroups, for weighted sharing. */
+static int cgw_add(struct nl_msg *msg, void *arg)
+{
+	int fd = *(int *)arg;
+	struct cg_entry e;
+	uint32_t w;
+
+	if (cg_entry_parse(msg, &e) || e.class != STRATOS_CLASS_OFFLINE ||
+	    e.weight < 0)
+		return 0;
+	w = (uint32_t)e.weight;
+	bpf_map_update_elem(fd, &e.id, &w, BPF_ANY);
+	return 0;
+}
+
+static int sync_weights(struct ctx *ctx, int fd)
+{
+	struct snl_err e;
+	struct nl_msg *req;
+	struct snl *nl;
+	int ret;
+
+	ret = ctx_nl(ctx, &nl);
+	if (ret)
+		return ret;
+	req = snl_msg_new(nl, STRATOS_CMD_CGROUP_GET, NLM_F_DUMP);
+	if (!req)
+		return EXIT_FAILURE;
+	ret = snl_call(nl, req, cgw_add, &fd, &e);
+	if (ret < 0)
+		return snl_report("reading the registry", ret, &e, NULL, NULL);
+	return EXIT_SUCCESS;
+}
+
+static int bt_load(struct bt_conf *conf)
+{
+	int32_t sib[BT_MAX_CPUS];
+	uint32_t nr = (uint32_t)libbpf_num_possible_cpus();
+	struct bpf_object *obj;
+	struct bpf_link *link;
+	char path[PATH_MAX];
+	int ret;
+
+	if (find_obj(path, sizeof(path))) {
+		pr_err("cannot find %s: build it with 'make', or set STRATOS_BT_OBJ",
+		       BT_OBJ_NAME);
+		return EXIT_FAILURE;
+	}
+	if (nr > BT_MAX_CPUS)
+		nr = BT_MAX_CPUS;
+	read_siblings(sib, nr);
+
+	obj = bpf_object__open_file(path, NULL);
+	if (!obj) {
+		pr_err("cannot open %s: %s", path, strerror(errno));
+		return EXIT_FAILURE;
+	}
+	if (set_rodata(obj, "nr_cpus", &nr, sizeof(nr)) ||
+	    set_rodata(obj, "smt_sibling", sib, sizeof(sib))) {
+		pr_err("%s does not match this stratosctl", path);
+		goto err;
+	}
+	ret = bpf_object__load(obj);
+	if (ret) {
+		pr_err("the kernel rejected scx_bt: %s (the verifier log is above)",
+		       strerror(-ret));
+		goto err;
+	}
+	ret = conf_write_fd(bpf_map__fd(bpf_object__find_map_by_name(obj, "bt_conf")),
+			    conf);
+	if (!ret)
+		ret = mkdir(BT_PIN_DIR, 0700) && errno != EEXIST ? -errno : 0;
+	if (!ret)
+		ret = pin_map(obj, "bt_conf") ?: pin_map(obj, "bt_stats") ?:
+		      pin_map(obj, "bt_cgw") ?: pin_map(obj, "bt_exit_rec");
+	if (ret) {
+		pr_err("cannot pin scx_bt's maps in %s: %s (is bpffs mounted?)",
+		       BT_PIN_DIR, strerror(-ret));
+		goto err_unpin;
+	}
+	link = bpf_map__attach_struct_ops(bpf_object__find_map_by_name(obj, "bt_ops"));
+	if (!link) {
+		pr_err("cannot attach scx_bt: %s (another sched_ext scheduler running?)",
+		       strerror(errno));
+		goto err_unpin;
+	}
+	pin_path(path, sizeof(path), "link");
+	ret = bpf_link__pin(link, path);
+	if (ret) {
+		pr_err("cannot pin the scx_bt link: %s", strerror(-ret));
+		bpf_link__destroy(link);
+		goto err_unpin;
+	}
+	/* The pin holds the link now; our references can go. */
+	bpf_link__disconnect(link);
+	bpf_link__destroy(link);
+	bpf_object__close(obj);
+	return EXIT_SUCCESS;
+
+err_unpin:
+	unpin_all();
+err:
+	bpf_object__close(obj);
+	return EXIT_FAILURE;
+}
+
+static bool bt_pinned(void)
+{
+	char path[PATH_MAX];
+
+	pin_path(path, sizeof(path), "link");
+	return !access(path, F_OK);
+}
+
+static int bt_enable(struct ctx *ctx, int argc, char **argv)
+{
+	struct bt_conf conf = bt_conf_default;
+	char buf[32];
+	int ret, fd;
+
+	if (want_help(ctx, argc, argv)) {
+		bt_help();
+		return EXIT_SUCCESS;
+	}
+	ret = parse_keys(argc, argv, &conf, true, "bt enable");
+	if (ret)
+		return ret;
+	if (!scx_state(buf, sizeof(buf))) {
+		pr_err("this kernel has no sched_ext (CONFIG_SCHED_CLASS_EXT): offline cgroups use the cpu.idle fallback");
+		return EXIT_FAILURE;
+	}
+	if (geteuid())
+		return pr_err("bt enable needs root (CAP_BPF, CAP_SYS_ADMIN)"),
+		       EXIT_PERM;
+	if (bt_pinned()) {
+		if (bt_is_root_ops() && !strcmp(buf, "enabled")) {
+			pr_info("scx_bt is already enabled");
+			return EXIT_SUCCESS;
+		}
+		/* Ejected or gone: clear the old pins and load afresh. */
+		fd = pinned_fd("link");
+		if (fd >= 0) {
+			bpf_link_detach(fd);
+			close(fd);
+		}
+		unpin_all();
+		scx_wait_state("disabled", 100);
+	}
+	conf.enabled_at = (uint64_t)time(NULL);
+	if (conf.ext_server_ns && !ext_server_get(&conf.ext_server_prev_ns) &&
+	    ext_server_set(conf.ext_server_ns))
+		pr_warn("cannot set the ext_server runtime (is debugfs mounted?)");
+	ret = bt_load(&conf);
+	if (ret)
+		return ret;
+	if (!scx_wait_state("enabled", 300) || !bt_is_root_ops()) {
+		pr_err("scx_bt attached but sched_ext did not enable it; see 'stratosctl bt status' and dmesg");
+		return EXIT_FAILURE;
+	}
+	fd = pinned_fd("bt_cgw");
+	if (fd >= 0) {
+		/* Without the module, cgroups share equally: not fatal. */
+		if (sync_weights(ctx, fd))
+			pr_warn("offline cgroup weights not loaded");
+		close(fd);
+	}
+	return EXIT_SUCCESS;
+}
+
+static int bt_disable(struct ctx *ctx, int argc, char **argv)
+{
+	struct bt_conf conf;
+	int fd;
+
+	if (want_help(ctx, argc, argv) || argc) {
+		bt_help();
+		return argc ? EXIT_USAGE : EXIT_SUCCESS;
+	}
+	if (!bt_pinned()) {
+		pr_info("scx_bt is not enabled");
+		return EXIT_SUCCESS;
+	}
+	if (!conf_read(&conf) && conf.ext_server_ns && conf.ext_server_prev_ns)
+		ext_server_set(conf.ext_server_prev_ns);
+	fd = pinned_fd("link");
+	if (fd >= 0) {
+		if (bpf_link_detach(fd))
+			pr_warn("detaching scx_bt: %s", strerror(errno));
+		close(fd);
+	}
+	unpin_all();
+	if (bt_is_root_ops() && !scx_wait_state("disabled", 100)) {
+		pr_err("scx_bt did not unload");
+		return EXIT_FAILURE;
+	}
+	return EXIT_SUCCESS;
+}
+
+/* enum scx_exit_kind of the 7.x kernels. */
+static const char *exit_kind_name(int64_t kind, char *buf, size_t size)
+{
+	switch (kind) {
+	case 1: return "done";
+	case 64: return "unregistered";
+	case 65: return "unregistered-bpf";
+	case 66: return "unregistered-kernel";
+	case 67: return "sysrq";
+	case 68: case 69: return "parent";
+	case 1024: case 1025: return "error";
+	case 1026: return "stall";
+	}
+	snprintf(buf, size, "%s-%lld", kind >= 1024 ? "error" : "exit",
+		 (long long)kind);
+	return buf;
+}
+
+static int bt_status(struct ctx *ctx, int argc, char **argv)
+{
+	struct bt_exit_info ex = { 0 };
+	struct bt_conf conf;
+	char state[32], since[64], kbuf[32];
+	bool have_scx, pinned, running, have_conf;
+	int fd, zero = 0;
+	__u64 ext_ns = 0;
+
+	if (want_help(ctx, argc, argv) || argc) {
+		bt_help();
+		return argc ? EXIT_USAGE : EXIT_SUCCESS;
+	}
+	have_scx = scx_state(state, sizeof(state)) != NULL;
+	pinned = bt_pinned();
+	running = have_scx && pinned && !strcmp(state, "enabled") &&
+		  bt_is_root_ops();
+	have_conf = pinned && !conf_read(&conf);
+	fd = pinned ? pinned_fd("bt_exit_rec") : -1;
+	if (fd >= 0) {
+		bpf_map_lookup_elem(fd, &zero, &ex);
+		close(fd);
+	}
+
+	out_open_object(NULL);
+	out_str(OUT_ANY, "scheduler", "scx_bt",
+		running ? "running" : pinned ? "stopped" : "disabled");
+	out_str(OUT_ANY, "offline_class", "offline",
+		running ? "sched_ext" : "cpu.idle fallback");
+	out_str(OUT_ANY, "sched_ext_state", "sched_ext",
+		have_scx ? state : "absent");
+	if (have_conf) {
+		time_t t = (time_t)conf.enabled_at;
+
+		strftime(since, sizeof(since), "%Y-%m-%dT%H:%M:%SZ",
+			 gmtime(&t));
+		out_str(OUT_ANY, "enabled_at", "since", since);
+		out_u64(OUT_ANY, "slice_us", "slice", conf.slice_ns / 1000);
+		out_u64(OUT_ANY, "vacate_us", "vacate", conf.vacate_ns / 1000);
+		out_u64(OUT_ANY, "starve_us", "starve", conf.starve_ns / 1000);
+		out_u64(OUT_ANY, "guard_us", "guard",
+			conf.guard_slice_ns / 1000);
+		out_str(OUT_ANY, "smt_expel", "smt-expel",
+			conf.smt_expel ? "on" : "off");
+		out_u64(OUT_ANY, "budget_pct", "budget", conf.budget_pct);
+	}
+	if (!ext_server_get(&ext_ns))
+		out_u64(OUT_ANY, "ext_server_us", "ext-server", ext_ns / 1000);
+	if (ex.kind) {
+		ex.reason[sizeof(ex.reason) - 1] = '\0';
+		ex.msg[sizeof(ex.msg) - 1] = '\0';
+		out_str(OUT_ANY, "exit_kind", "exit",
+			exit_kind_name(ex.kind, kbuf, sizeof(kbuf)));
+		out_str(OUT_ANY, "exit_reason", "reason", ex.reason);
+		if (ex.msg[0])
+			out_str(OUT_ANY, "exit_msg", "msg", ex.msg);
+	}
+	out_close_object();
+	out_nl();
+	return EXIT_SUCCESS;
+}
+
+static int bt_set(struct ctx *ctx, int argc, char **argv)
+{
+	struct bt_conf conf;
+	int ret, fd;
+
+	if (want_help(ctx, argc, argv) || !argc) {
+		bt_help();
+		return argc ? EXIT_SUCCESS : EXIT_USAGE;
+	}
+	if (conf_read(&conf)) {
+		pr_err("scx_bt is not enabled (stratosctl bt enable)");
+		return EXIT_FAILURE;
+	}
+	ret = parse_keys(argc, argv, &conf, false, "bt set");
+	if (ret)
+		return ret;
+	fd = pinned_fd("bt_conf");
+	if (fd < 0 || conf_write_fd(fd, &conf)) {
+		pr_err("cannot update scx_bt's settings: %s", strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return EXIT_FAILURE;
+	}
+	close(fd);
+	/* Weights may have changed in the registry too. */
+	fd = pinned_fd("bt_cgw");
+	if (fd >= 0) {
+		ret = sync_weights(ctx, fd);
+		close(fd);
+	}
+	return ret;
+}
+
+/* ---- stats: cgroup ids to paths by walking the cgroup2 mount ---- */
+
+struct cg_name {
+	uint64_t id;
+	char path[PATH_MAX];
+};
+
+static struct cg_name *walk_names;
+static size_t walk_n;
+static size_t walk_root_len;
+
+static int walk_fn(const char *path, const struct stat *st, int type,
+		   struct FTW *ftw)
+{
+	size_t i;
+
+	(void)ftw;
+	if (type != FTW_D)
+		return 0;
+	for (i = 0; i < walk_n; i++)
+		if (walk_names[i].id == (uint64_t)st->st_ino)
+			snprintf(walk_names[i].path, PATH_MAX, "%s",
+				 path[walk_root_len] ? path + walk_root_len :
+						       "/");
+	return 0;
+}
+
+static int bt_stats(struct ctx *ctx, int argc, char **argv)
+{
+	struct bt_cg_stats st;
+	struct cg_name *names = NULL;
+	uint64_t key, *prev = NULL;
+	const char *root = getenv("STRATOS_CGROUP_ROOT");
+	size_t n = 0, i;
+	int fd;
+
+	if (want_help(ctx, argc, argv) || argc) {
+		bt_help();
+		return argc ? EXIT_USAGE : EXIT_SUCCESS;
+	}
+	fd = pinned_fd("bt_stats");
+	if (fd < 0) {
+		pr_err("scx_bt is not enabled (stratosctl bt enable)");
+		return EXIT_FAILURE;
+	}
+	while (!bpf_map_get_next_key(fd, prev, &key)) {
+		struct cg_name *tmp = realloc(names, (n + 1) * sizeof(*names));
+
+		if (!tmp)
+			break;
+		names = tmp;
+		names[n].id = key;
+		names[n].path[0] = '\0';
+		prev = &names[n].id;
+		n++;
+	}
+	root = root && *root ? root : "/sys/fs/cgroup";
+	walk_names = names;
+	walk_n = n;
+	walk_root_len = strlen(root);
+	nftw(root, walk_fn, 16, FTW_PHYS | FTW_MOUNT);
+
+	out_open_array(NULL, NULL);
+	for (i = 0; i < n; i++) {
+		if (bpf_map_lookup_elem(fd, &names[i].id, &st))
+			continue;
+		out_open_object(NULL);
+		out_str(OUT_ANY, "path", "cgroup",
+			names[i].path[0] ? names[i].path : "(removed)");
+		out_u64(OUT_ANY, "id", "id", names[i].id);
+		out_u64(OUT_ANY, "runtime_ns", "runtime_ns", st.runtime_ns);
+		out_u64(OUT_ANY, "preempted", "preempted", st.preempted);
+		out_u64(OUT_ANY, "expelled", "expelled", st.expelled);
+		out_u64(OUT_ANY, "vacated", "vacated", st.vacated);
+		out_u64(OUT_ANY, "max_wait_ns", "max_wait_ns", st.max_wait_ns);
+		out_close_object();
+		out_nl();
+	}
+	out_close_array();
+	free(names);
+	close(fd);
+	return EXIT_SUCCESS;
+}
+
+int do_bt(struct ctx *ctx, int argc, char **argv)
+{
+	int cmd;
+
+	if (argc < 1) {
+		if (ctx->help) {
+			bt_help();
+			return EXIT_SUCCESS;
+		}
+		return bt_status(ctx, 0, argv);
+	}
+	cmd = kw_match(bt_cmds, argv[0]);
+	switch (cmd) {
+	case BT_ENABLE:
+		return bt_enable(ctx, argc - 1, argv + 1);
+	case BT_DISABLE:
+		return bt_disable(ctx, argc - 1, argv + 1);
+	case BT_STATUS:
+		return bt_status(ctx, argc - 1, argv + 1);
+	case BT_SET:
+		return bt_set(ctx, argc - 1, argv + 1);
+	case BT_STATS:
+		return bt_stats(ctx, argc - 1, argv + 1);
+	}
+	return kw_fail(bt_cmds, argv[0], strlen(argv[0]), cmd, "bt command");
+}

@@ -1,0 +1,201 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * stratosctl monitor: print the "events" multicast group's notifications.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <netlink/genl/genl.h>
+#include <linux/stratos.h>
+
+#include "output.h"
+#include "stratosctl.h"
+
+/* snl_recv() callback result: the requested number of events is out. */
+#define MON_DONE	1
+
+enum { MON_COUNT };
+
+static const struct keyword mon_kw[] = {
+	{ "count", MON_COUNT },
+	{ NULL, 0 },
+};
+
+struct monitor {
+	uint64_t count;		/* stop after this many; 0: never */
+	uint64_t seen;
+	int write_err;
+};
+
+static volatile sig_atomic_t mon_stop;
+
+static void mon_signal(int sig __maybe_unused)
+{
+	mon_stop = 1;
+}
+
+static void monitor_help(void)
+{
+	printf(
+"Usage: stratosctl [-j [-p]] monitor [ count N ]\n"
+"\n"
+"Print one line per change of the cgroup registry until interrupted (or\n"
+"after N events):\n"
+"\n"
+"  set cgroup PATH id ID class CLASS weight N   entry created or changed\n"
+"  del cgroup id ID reason REASON               entry gone; REASON is\n"
+"                                               requested or cgroup-removed\n"
+"\n"
+"With -j, one JSON object per line, with an \"event\" key. Nothing but\n"
+"events goes to stdout, flushed after each; 'listening' goes to stderr once\n"
+"subscribed.\n");
+}
+
+static int mon_event(struct nl_msg *msg, void *arg)
+{
+	struct monitor *m = arg;
+	struct genlmsghdr *gh;
+	struct cg_entry e;
+	const char *event;
+
+	if (!genlmsg_valid_hdr(nlmsg_hdr(msg), 0)) {
+		pr_warn("skipping a truncated notification");
+		return 0;
+	}
+	gh = genlmsg_hdr(nlmsg_hdr(msg));
+	if (gh->cmd == STRATOS_CMD_PAGECACHE_THROTTLED) {
+		if (pc_event_print(msg))
+			pr_warn("skipping a malformed pagecache notification");
+		goto shown;
+	}
+	if (gh->cmd == STRATOS_CMD_CGROUP_SET)
+		event = "set";
+	else if (gh->cmd == STRATOS_CMD_CGROUP_DEL)
+		event = "del";
+	else
+		return 0;	/* not ours to show: from a newer module */
+
+	if (cg_entry_parse(msg, &e)) {
+		pr_warn("skipping a malformed %s notification", event);
+		return 0;
+	}
+	cg_entry_print(&e, event);
+shown:
+	/* A reader (a test, a pipe) must see each event as it happens. */
+	m->write_err = out_flush();
+	if (m->write_err)
+		return m->write_err;
+	return ++m->seen == m->count ? MON_DONE : 0;
+}
+
+static int parse_monitor_args(int argc, char **argv, struct monitor *m)
+{
+	bool have_count = false;
+	struct kv kv;
+	int ret;
+
+	while ((ret = kv_next(&argc, &argv, mon_kw, &kv)) != KV_END) {
+		if (ret != KV_OK)
+			return kv_fail(mon_kw, &kv, ret, "monitor");
+		if (have_count)
+			return usage_err("'count' given twice");
+		ret = parse_u64(kv.value, &m->count);
+		if (!ret && !m->count)
+			ret = PARSE_RANGE;
+		if (ret)
+			return usage_err("invalid count '%s': %s (it must be 1 or more)",
+					 kv.value, parse_strerror(ret));
+		have_count = true;
+	}
+	return EXIT_SUCCESS;
+}
+
+/*
+ * SIGINT and SIGTERM are blocked except inside ppoll(), which they then
+ * interrupt: no signal can slip in between checking mon_stop and going to
+ * sleep. (libnl retries an interrupted recvmsg() itself, so a signal
+ * arriving in there would go unnoticed.)
+ */
+static int mon_signals(sigset_t *old)
+{
+	struct sigaction sa = { .sa_handler = mon_signal };
+	sigset_t block;
+
+	sigemptyset(&block);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGTERM);
+	if (sigprocmask(SIG_BLOCK, &block, old))
+		return -errno;
+	/* No SA_RESTART: the point is to interrupt ppoll(). */
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	return 0;
+}
+
+static int mon_loop(struct snl *nl, struct monitor *m, const sigset_t *mask)
+{
+	struct pollfd pfd = { .fd = snl_fd(nl), .events = POLLIN };
+	int ret;
+
+	while (!mon_stop) {
+		if (ppoll(&pfd, 1, NULL, mask) < 0) {
+			if (errno == EINTR)
+				continue;
+			pr_err("cannot wait for events: %s", strerror(errno));
+			return EXIT_FAILURE;
+		}
+		ret = snl_recv(nl, mon_event, m);
+		if (ret == MON_DONE)
+			break;
+		if (m->write_err)
+			return EXIT_FAILURE;	/* main() reports it */
+		if (ret == -ENOBUFS) {
+			pr_warn("events were lost: the socket's receive buffer overflowed");
+			continue;
+		}
+		if (ret) {
+			pr_err("cannot receive events: %s", strerror(-ret));
+			return EXIT_FAILURE;
+		}
+	}
+	return EXIT_SUCCESS;
+}
+
+int do_monitor(struct ctx *ctx, int argc, char **argv)
+{
+	struct monitor m = { 0 };
+	sigset_t old, wait;
+	struct snl *nl;
+	int ret;
+
+	if (want_help(ctx, argc, argv)) {
+		monitor_help();
+		return EXIT_SUCCESS;
+	}
+	ret = parse_monitor_args(argc, argv, &m);
+	if (ret)
+		return ret;
+	ret = ctx_nl(ctx, &nl);
+	if (ret)
+		return ret;
+	ret = snl_subscribe(nl, STRATOS_GENL_MCGRP_EVENTS);
+	if (ret)
+		return ret;
+
+	ret = mon_signals(&old);
+	if (ret) {
+		pr_err("cannot set up signal handling: %s", strerror(-ret));
+		return EXIT_FAILURE;
+	}
+	/* Told even in JSON mode: stderr, and scripts wait for it. */
+	fprintf(stderr, "stratosctl: listening for stratos events\n");
+
+	wait = old;
+	sigdelset(&wait, SIGINT);
+	sigdelset(&wait, SIGTERM);
+	ret = mon_loop(nl, &m, &wait);
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	return ret;
+}

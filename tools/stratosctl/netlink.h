@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The generic netlink conversation with the stratos module, over libnl-3.
+ */
+#ifndef STRATOSCTL_NETLINK_H
+#define STRATOSCTL_NETLINK_H
+
+#include <stdint.h>
+#include <netlink/netlink.h>
+#include <netlink/attr.h>
+#include <netlink/msg.h>
+
+#include "extack.h"
+
+struct snl {
+	struct nl_sock *sk;
+	int family;
+};
+
+/* Why a request failed, beyond its errno. */
+struct snl_err {
+	struct extack ea;	/* the kernel's answer, extended ack and all */
+	int attr;		/* type of the offending attribute, or -1 */
+	const char *local;	/* libnl's description of a local failure */
+};
+
+/* Names of a request's attributes, indexed by type, for error messages. */
+struct snl_attr_names {
+	const char *const *names;
+	int count;
+};
+
+/* snl_call() result: the dump finished, but the registry changed under it. */
+#define SNL_DUMP_INTR	1
+
+typedef int (*snl_msg_fn)(struct nl_msg *msg, void *arg);
+
+int snl_open(struct snl *nl);
+void snl_close(struct snl *nl);
+struct nl_msg *snl_msg_new(const struct snl *nl, uint8_t cmd, int flags);
+int snl_call(struct snl *nl, struct nl_msg *req, snl_msg_fn fn, void *arg,
+	     struct snl_err *err);
+int snl_parse(struct nl_msg *msg, struct nlattr **tb, int maxtype,
+	      struct nla_policy *policy);
+int snl_report(const char *what, int err, const struct snl_err *e,
+	       const struct snl_attr_names *names, const char *detail);
+
+int snl_subscribe(struct snl *nl, const char *group);
+int snl_fd(const struct snl *nl);
+int snl_recv(struct snl *nl, snl_msg_fn fn, void *arg);
+
+#endif /* STRATOSCTL_NETLINK_H */
