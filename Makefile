@@ -33,7 +33,7 @@ MODULE_SRCS := Kbuild $(wildcard kmod/*.[ch] kmod/Kbuild) include/uapi/linux/str
 
 .PHONY: all modules modules-all module-stock module-6.12 module-debug tools \
 	bench-pagecache \
-	check unit-test vm-test fuzz selftest-progs sched-bt demo vm-shell vm-run deps checkpatch clean \
+	bench-vcore check unit-test vm-test fuzz selftest-progs sched-bt bench-bt demo vm-shell vm-run deps checkpatch clean \
 	rootfs debug-kernel
 
 all: module-stock tools sched-bt
@@ -78,6 +78,12 @@ sched-bt: rootfs
 	@$(IN_ROOT) make -s -C /src/sched_bt O=/src/$(BUILD)/sched_bt \
 		KREL=$(call krel_of,7.)
 
+# The offline-class benchmark (Documentation/sched_bt.rst): one table,
+# measured in QEMU's icount mode with 2 vCPUs.
+bench-bt: module-stock tools sched-bt
+	@$(VM)/run-vm.sh --kernel stock --cpus 2 --icount --name bench-bt \
+		--timeout 3600 -- 'selftests/sched_bt/bench.sh $(LOOPS)'
+
 selftest-progs: rootfs
 	@echo "  CC      selftests/netlink"
 	@$(IN_ROOT) make -s -C /src/selftests/netlink O=/src/$(BUILD)/netlink
@@ -108,6 +114,12 @@ bench-pagecache: module-stock tools
 		--disk $(PC_DISK) --timeout 1800 -- \
 		'selftests/pagecache/bench.sh $(or $(LIMIT),64) $(FILE)'
 	@sed -n '/MiB limit/,$$p' $(BUILD)/vm/pagecache-bench/result/output
+
+# Context-switch overhead of vcore accounting, in an icount VM whose two
+# vCPUs are SMT siblings (see Documentation/vcore.rst).
+bench-vcore: module-stock tools
+	@$(VM)/run-vm.sh --kernel stock --icount --sockets 1 --threads 2 --cpus 2 \
+		--name vcore-bench --timeout 3000 --quiet -- selftests/vcore/bench.sh
 
 demo: all
 	@$(VM)/run-vm.sh --kernel stock --name demo -- selftests/demo.sh

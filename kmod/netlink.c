@@ -108,17 +108,29 @@ static const char *stratos_cgroup_path(struct cgroup *cgrp, char *buf)
 	return buf;
 }
 
-/* One entry as a message; shared by replies, dumps and notifications. */
+/* Room for the largest entry message: the path dominates. */
+#define STRATOS_CGROUP_MSG_SIZE						\
+	(GENL_HDRLEN + nla_total_size_64bit(sizeof(u64)) +		\
+	 nla_total_size(STRATOS_PATH_MAX) + nla_total_size(sizeof(u8)) + \
+	 nla_total_size(sizeof(u32)))
+
+/*
+ * One entry as a message; shared by replies, dumps and notifications. @cb
+ * is the dump's callback, so a part built after the registry changed is
+ * flagged NLM_F_DUMP_INTR; NULL outside dumps.
+ */
 static int stratos_cgroup_fill(struct sk_buff *skb,
 			       const struct stratos_entry_view *view,
 			       const char *path, u32 portid, u32 seq,
-			       int flags, u8 cmd)
+			       int flags, u8 cmd, struct netlink_callback *cb)
 {
 	void *hdr;
 
 	hdr = genlmsg_put(skb, portid, seq, &stratos_family, flags, cmd);
 	if (!hdr)
 		return -EMSGSIZE;
+	if (cb)
+		genl_dump_check_consistent(cb, hdr);
 
 	if (nla_put_u64_64bit(skb, STRATOS_A_CGROUP_ID, view->id,
 			      STRATOS_A_CGROUP_PAD) ||
@@ -139,7 +151,7 @@ static int stratos_cgroup_reply(struct genl_info *info,
 	char *buf;
 	int ret;
 
-	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	msg = genlmsg_new(STRATOS_CGROUP_MSG_SIZE, GFP_KERNEL);
 	if (!msg)
 		return -ENOMEM;
 
@@ -148,7 +160,7 @@ static int stratos_cgroup_reply(struct genl_info *info,
 	ret = stratos_cgroup_fill(msg, view,
 				  stratos_cgroup_path(view->cgrp, buf),
 				  info->snd_portid, info->snd_seq, 0,
-				  info->genlhdr->cmd);
+				  info->genlhdr->cmd, NULL);
 	kfree(buf);
 	if (ret) {
 		nlmsg_free(msg);
@@ -208,6 +220,8 @@ static int stratos_nl_cgroup_dump_start(struct netlink_callback *cb)
 				    "a dump takes no cgroup id; drop NLM_F_DUMP to get one entry");
 		return -EINVAL;
 	}
+	/* Every part must fit at least one entry with the longest path. */
+	cb->min_dump_alloc = nlmsg_total_size(STRATOS_CGROUP_MSG_SIZE);
 	ctx->path_buf = kmalloc(STRATOS_PATH_MAX, GFP_KERNEL);
 	return ctx->path_buf ? 0 : -ENOMEM;
 }
@@ -222,7 +236,7 @@ static int stratos_nl_cgroup_dump_one(const struct stratos_entry_view *view,
 				   stratos_cgroup_path(view->cgrp, arg->path_buf),
 				   NETLINK_CB(cb->skb).portid,
 				   cb->nlh->nlmsg_seq, NLM_F_MULTI,
-				   STRATOS_CMD_CGROUP_GET);
+				   STRATOS_CMD_CGROUP_GET, cb);
 }
 
 static int stratos_nl_cgroup_dumpit(struct sk_buff *skb,
@@ -236,7 +250,10 @@ static int stratos_nl_cgroup_dumpit(struct sk_buff *skb,
 	};
 	int ret;
 
-	/* netlink compares this with the previous part's to set DUMP_INTR. */
+	/*
+	 * genl_dump_check_consistent() compares this with the previous part's
+	 * and flags the part NLM_F_DUMP_INTR if they differ.
+	 */
 	cb->seq = stratos_registry_generation();
 	ret = stratos_registry_walk(&ctx->cur, stratos_nl_cgroup_dump_one, &arg);
 	if (ret == -EMSGSIZE && skb->len)
@@ -377,7 +394,7 @@ void stratos_notify_entry(const struct stratos_entry_view *view)
 	if (!msg)
 		return;
 	if (stratos_cgroup_fill(msg, view, NULL, 0, 0, 0,
-				STRATOS_CMD_CGROUP_SET)) {
+				STRATOS_CMD_CGROUP_SET, NULL)) {
 		nlmsg_free(msg);
 		return;
 	}
@@ -436,7 +453,41 @@ static const struct genl_ops stratos_ops[] = {
 		.maxattr = ARRAY_SIZE(stratos_cgroup_id_policy) - 1,
 		.flags = GENL_ADMIN_PERM,
 	},
-	STRATOS_VCORE_OPS,
+	{
+		.cmd = STRATOS_CMD_VCORE_CPU_GET,
+		.doit = stratos_vcore_nl_cpu_get_doit,
+		.dumpit = stratos_vcore_nl_cpu_get_dumpit,
+		.policy = stratos_vcore_cpu_get_policy,
+		.maxattr = STRATOS_A_VCORE_CPU_CPU,
+	},
+	{
+		.cmd = STRATOS_CMD_VCORE_CPU_SET,
+		.doit = stratos_vcore_nl_cpu_set_doit,
+		.policy = stratos_vcore_cpu_set_policy,
+		.maxattr = STRATOS_A_VCORE_CPU_FACTOR_BUSY,
+		.flags = GENL_ADMIN_PERM,
+	},
+	{
+		.cmd = STRATOS_CMD_VCORE_CGROUP_GET,
+		.doit = stratos_vcore_nl_cgroup_get_doit,
+		.dumpit = stratos_vcore_nl_cgroup_get_dumpit,
+		.policy = stratos_vcore_cgroup_policy,
+		.maxattr = STRATOS_A_VCORE_CGROUP_ID,
+	},
+	{
+		.cmd = STRATOS_CMD_VCORE_CGROUP_SET,
+		.doit = stratos_vcore_nl_cgroup_set_doit,
+		.policy = stratos_vcore_cgroup_set_policy,
+		.maxattr = STRATOS_A_VCORE_CGROUP_DIR,
+		.flags = GENL_ADMIN_PERM,
+	},
+	{
+		.cmd = STRATOS_CMD_VCORE_CGROUP_DEL,
+		.doit = stratos_vcore_nl_cgroup_del_doit,
+		.policy = stratos_vcore_cgroup_policy,
+		.maxattr = STRATOS_A_VCORE_CGROUP_ID,
+		.flags = GENL_ADMIN_PERM,
+	},
 	{
 		.cmd = STRATOS_CMD_PAGECACHE_GET,
 		.doit = stratos_nl_pagecache_get_doit,

@@ -18,11 +18,11 @@
  * Enforcement: when the count passes limit - margin, a work item writes
  * "<bytes> swappiness=0" to the cgroup's memory.reclaim, which reclaims
  * file pages of that cgroup only, down to limit - 2 * margin. In sync mode
- * a task that adds cache while the count is over the limit also gets a
- * task_work: on its way back to user space it runs the reclaim itself and
- * waits until the cgroup is back under the limit, writing back the file
- * it was filling if dirty pages are what holds reclaim up. The offender
- * pays; nobody else waits.
+ * a task that adds cache past limit - margin also gets a task_work: on its
+ * way back to user space it runs the reclaim pass itself and, if the
+ * cgroup is still over the limit, waits until it is back under, writing
+ * back the file it was filling if dirty pages are what holds reclaim up.
+ * The offender pays; nobody else waits.
  *
  * memory.stat and memory.reclaim are opened when the limit is set, in the
  * requester's context: a kworker has no usable root to open them from.
@@ -375,9 +375,13 @@ static void pc_over(struct pc_limit *pl, long usage, struct folio *folio)
 	pc_note_peak(pl, usage);
 	if (usage <= (long)READ_ONCE(pl->trigger))
 		return;
+	/*
+	 * In sync mode the task also reclaims for itself on its way out, so
+	 * that a streamer outrunning the work item meets the limit within
+	 * what one system call adds.
+	 */
 	queue_work(system_dfl_wq, &pl->work);
-	if (READ_ONCE(pl->mode) == STRATOS_PAGECACHE_MODE_SYNC &&
-	    usage > (long)READ_ONCE(pl->limit))
+	if (READ_ONCE(pl->mode) == STRATOS_PAGECACHE_MODE_SYNC)
 		pc_throttle_current(pl, folio);
 }
 

@@ -237,6 +237,14 @@ static bool stratos_registry_nth(unsigned long bucket, unsigned long skip,
 	struct stratos_entry *entry;
 	bool found = false;
 
+	/*
+	 * Most buckets are empty: skip them without the lock, so that a dump
+	 * of a small registry stays cheap. A racing insert is either seen or
+	 * flagged by the generation check, as with any other change.
+	 */
+	if (hlist_empty(&registry[bucket]))
+		return false;
+
 	spin_lock(&registry_lock);
 	hlist_for_each_entry(entry, &registry[bucket], node) {
 		if (skip--)

@@ -134,6 +134,13 @@ static u64 vcore_sibling_busy(const struct vcore_cpu *vc, u64 now)
 	return sib < 0 ? 0 : vcore_busy_at(per_cpu_ptr(&vcore_cpus, sib), now);
 }
 
+static bool vcore_sibling_busy_now(const struct vcore_cpu *vc)
+{
+	int sib = READ_ONCE(vc->sibling);
+
+	return sib >= 0 && READ_ONCE(per_cpu_ptr(&vcore_cpus, sib)->busy);
+}
+
 /* Add @exec ns worth @v vcore-ns to every accounted cgroup @p is in. */
 static void vcore_charge_cgroups(struct task_struct *p, u64 exec, u64 v)
 {
@@ -264,9 +271,12 @@ void stratos_vcore_cpu_info(unsigned int cpu,
 		busy = vc->busy;
 	} while (read_seqcount_retry(&vc->seq, seq));
 	info->busy_ns = vcore_busy_at(vc, now);
-	/* The running slice, at the idle factor: an estimate until it ends. */
+	/* The running slice, at the sibling's present state: an estimate. */
 	if (busy && now > start)
-		info->vcore_ns += vcore_ns(now - start, info->factor_idle);
+		info->vcore_ns += vcore_ns(now - start,
+					   vcore_sibling_busy_now(vc) ?
+					   info->factor_busy :
+					   info->factor_idle);
 }
 
 /* Caller checked that @cpu is online and the factors are in range. */

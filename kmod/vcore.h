@@ -85,41 +85,4 @@ int stratos_vcore_nl_cgroup_set_doit(struct sk_buff *skb,
 int stratos_vcore_nl_cgroup_del_doit(struct sk_buff *skb,
 				     struct genl_info *info);
 
-#define STRATOS_VCORE_OPS						\
-	{								\
-		.cmd = STRATOS_CMD_VCORE_CPU_GET,			\
-		.doit = stratos_vcore_nl_cpu_get_doit,			\
-		.dumpit = stratos_vcore_nl_cpu_get_dumpit,		\
-		.policy = stratos_vcore_cpu_get_policy,			\
-		.maxattr = STRATOS_A_VCORE_CPU_CPU,			\
-	},								\
-	{								\
-		.cmd = STRATOS_CMD_VCORE_CPU_SET,			\
-		.doit = stratos_vcore_nl_cpu_set_doit,			\
-		.policy = stratos_vcore_cpu_set_policy,			\
-		.maxattr = STRATOS_A_VCORE_CPU_FACTOR_BUSY,		\
-		.flags = GENL_ADMIN_PERM,				\
-	},								\
-	{								\
-		.cmd = STRATOS_CMD_VCORE_CGROUP_GET,			\
-		.doit = stratos_vcore_nl_cgroup_get_doit,		\
-		.dumpit = stratos_vcore_nl_cgroup_get_dumpit,		\
-		.policy = stratos_vcore_cgroup_policy,			\
-		.maxattr = STRATOS_A_VCORE_CGROUP_ID,			\
-	},								\
-	{								\
-		.cmd = STRATOS_CMD_VCORE_CGROUP_SET,			\
-		.doit = stratos_vcore_nl_cgroup_set_doit,		\
-		.policy = stratos_vcore_cgroup_set_policy,		\
-		.maxattr = STRATOS_A_VCORE_CGROUP_DIR,			\
-		.flags = GENL_ADMIN_PERM,				\
-	},								\
-	{								\
-		.cmd = STRATOS_CMD_VCORE_CGROUP_DEL,			\
-		.doit = stratos_vcore_nl_cgroup_del_doit,		\
-		.policy = stratos_vcore_cgroup_policy,			\
-		.maxattr = STRATOS_A_VCORE_CGROUP_ID,			\
-		.flags = GENL_ADMIN_PERM,				\
-	}
-
 #endif /* _STRATOS_VCORE_H */

@@ -10,28 +10,43 @@
  * quota = limit / factor. A cgroup moving from fast to slow CPUs sees its
  * factor fall and its quota rise within a few rounds.
  *
+ * CFS bandwidth control does not always hand out the whole quota (slices
+ * are lent per CPU and some lapse, the period timer may fire late), so
+ * while the quota binds (cpu.stat's nr_throttled grows), a slow integral
+ * term scales it by what the limit asked over what was delivered.
+ *
  * The file is opened while the netlink request runs, in the requester's
  * context (a kworker's root cannot resolve cgroupfs paths), and kept open:
  * writes from the work item then need no path. The cpu.max found at that
  * point is written back when the limit goes.
  */
 #include <linux/cpumask.h>
+#include <linux/ktime.h>
+#include <linux/math64.h>
 #include <linux/fs.h>
 #include <linux/magic.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 
+#include "compat.h"
 #include "stratos.h"
 #include "vcore.h"
 
 struct stratos_vcore_limit {
 	struct file *cpu_max;
+	struct file *cpu_stat;	/* for nr_throttled */
+	u64 nr_throttled;
 	char saved[64];		/* cpu.max before the limit, to restore */
 	u32 limit;		/* millionths of a vcore */
 	u32 factor;		/* smoothed effective factor, millionths */
 	u32 quota;		/* last quota written, us */
+	u32 corr;		/* delivery correction, millionths */
 	u64 last_vcore;
 	u64 last_cpu;
+	u64 last_time;		/* ktime_get_ns() of the last round */
+	/* Sums over the current correction window. */
+	u64 win_vcore, win_time;
+	unsigned int win_rounds;
 };
 
 /* The cgroup's cpu.max, checked to belong to cgroup @id. */
@@ -70,6 +85,42 @@ static int vcore_write_cpu_max(struct file *f, const char *buf)
 	return ret < 0 ? ret : 0;
 }
 
+/* @name in the directory of @f; from the requester's context only. */
+static struct file *vcore_open_sibling(struct file *f, const char *name)
+{
+	struct path dir = {
+		.mnt = f->f_path.mnt,
+		.dentry = f->f_path.dentry->d_parent,
+	};
+
+	return file_open_root(&dir, name, O_RDONLY, 0);
+}
+
+/* nr_throttled of cpu.stat; 0 if it cannot be read. */
+static u64 vcore_nr_throttled(struct stratos_vcore_limit *lim)
+{
+	static const char key[] = "\nnr_throttled ";
+	char buf[256], *p;
+	loff_t pos = 0;
+	ssize_t len;
+	u64 v = 0;
+
+	if (IS_ERR(lim->cpu_stat))
+		return 0;
+	len = kernel_read(lim->cpu_stat, buf, sizeof(buf) - 1, &pos);
+	if (len <= 0)
+		return 0;
+	buf[len] = 0;
+	p = strstr(buf, key);
+	if (p) {
+		p += sizeof(key) - 1;
+		*strchrnul(p, '\n') = 0;
+		if (kstrtou64(p, 10, &v))
+			v = 0;
+	}
+	return v;
+}
+
 /*
  * Create, change or (@limit 0) lift the limit in *@limp. @f is the opened
  * cpu.max for a new limit (consumed in every case), or NULL.
@@ -96,7 +147,7 @@ int stratos_vcore_limit_set(struct stratos_vcore_limit **limp, u32 limit,
 	}
 	if (!f)
 		return -EINVAL;
-	lim = kzalloc(sizeof(*lim), GFP_KERNEL);
+	lim = kzalloc_obj(*lim, GFP_KERNEL);
 	if (!lim) {
 		fput(f);
 		return -ENOMEM;
@@ -108,10 +159,14 @@ int stratos_vcore_limit_set(struct stratos_vcore_limit **limp, u32 limit,
 		return len < 0 ? len : -EIO;
 	}
 	lim->cpu_max = f;
+	lim->cpu_stat = vcore_open_sibling(f, "cpu.stat");
+	lim->nr_throttled = vcore_nr_throttled(lim);
 	lim->limit = limit;
 	lim->factor = factor;
+	lim->corr = STRATOS_VCORE_FACTOR_SCALE;
 	lim->last_vcore = vcore;
 	lim->last_cpu = cpu;
+	lim->last_time = ktime_get_ns();
 	*limp = lim;
 	stratos_vcore_limit_tick(lim, vcore, cpu);
 	return 0;
@@ -125,6 +180,8 @@ void stratos_vcore_limit_free(struct stratos_vcore_limit *lim, bool restore)
 	if (restore)
 		vcore_write_cpu_max(lim->cpu_max, lim->saved);
 	fput(lim->cpu_max);
+	if (!IS_ERR(lim->cpu_stat))
+		fput(lim->cpu_stat);
 	kfree(lim);
 }
 
@@ -134,25 +191,66 @@ void stratos_vcore_limit_free(struct stratos_vcore_limit *lim, bool restore)
  */
 #define VCORE_LIMIT_MIN_SAMPLE_NS	(2 * NSEC_PER_MSEC)
 
+/* Correction bounds: bandwidth control loses some time, never most. */
+#define VCORE_LIMIT_CORR_MIN	900000
+#define VCORE_LIMIT_CORR_MAX	2000000
+/* Rounds per correction window: slices land in lumps, rounds are short. */
+#define VCORE_LIMIT_WINDOW	10
+
+/*
+ * At the end of each window in which the cgroup was throttled (the quota
+ * bound it), move the correction half way towards limit/delivered.
+ * Windows where the cgroup wanted less say nothing.
+ */
+static void vcore_limit_correct(struct stratos_vcore_limit *lim, u64 dv,
+				u64 dt)
+{
+	u64 rate, throttled;
+	s64 step;
+
+	lim->win_vcore += dv;
+	lim->win_time += dt;
+	if (++lim->win_rounds < VCORE_LIMIT_WINDOW)
+		return;
+
+	rate = div64_u64(lim->win_vcore * STRATOS_VCORE_FACTOR_SCALE,
+			 lim->win_time ?: 1);
+	throttled = vcore_nr_throttled(lim);
+	if (rate && throttled != lim->nr_throttled) {
+		step = div64_s64(((s64)lim->limit - (s64)rate) * lim->corr,
+				 2 * (s64)rate);
+		lim->corr = clamp_t(s64, (s64)lim->corr + step,
+				    VCORE_LIMIT_CORR_MIN, VCORE_LIMIT_CORR_MAX);
+	}
+	lim->nr_throttled = throttled;
+	lim->win_vcore = 0;
+	lim->win_time = 0;
+	lim->win_rounds = 0;
+}
+
 void stratos_vcore_limit_tick(struct stratos_vcore_limit *lim, u64 vcore,
 			      u64 cpu)
 {
 	u64 dv = vcore - lim->last_vcore, dc = cpu - lim->last_cpu, quota;
 	u64 max_quota = (u64)VCORE_LIMIT_PERIOD_US * num_online_cpus();
+	u64 now = ktime_get_ns();
 	char buf[48];
 
+	vcore_limit_correct(lim, dv, now - lim->last_time);
+	lim->last_time = now;
 	if (dc >= VCORE_LIMIT_MIN_SAMPLE_NS) {
-		u64 now = div64_u64(dv * STRATOS_VCORE_FACTOR_SCALE, dc);
+		u64 f = div64_u64(dv * STRATOS_VCORE_FACTOR_SCALE, dc);
 
 		/* Halve the error each round: a move settles in a few. */
-		now = clamp_t(u64, now, STRATOS_VCORE_FACTOR_MIN,
-			      STRATOS_VCORE_FACTOR_MAX);
-		lim->factor = (lim->factor + now) / 2;
+		f = clamp_t(u64, f, STRATOS_VCORE_FACTOR_MIN,
+			    STRATOS_VCORE_FACTOR_MAX);
+		lim->factor = (lim->factor + f) / 2;
 	}
 	lim->last_vcore = vcore;
 	lim->last_cpu = cpu;
 
 	quota = div_u64((u64)lim->limit * VCORE_LIMIT_PERIOD_US, lim->factor);
+	quota = div_u64(quota * lim->corr, STRATOS_VCORE_FACTOR_SCALE);
 	quota = clamp_t(u64, quota, VCORE_LIMIT_MIN_QUOTA_US, max_quota);
 	if (quota == lim->quota)
 		return;

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Netlink handlers of the virtual-core commands (STRATOS_CMD_VCORE_*); the
- * ops entries themselves sit in netlink.c's table (STRATOS_VCORE_OPS).
+ * ops entries themselves sit in netlink.c's table, the policies here.
  */
 #include <linux/cgroup.h>
 #include <linux/cpumask.h>

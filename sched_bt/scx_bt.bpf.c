@@ -89,8 +89,11 @@ void scx_bpf_kick_cpu(s32 cpu, u64 flags) __ksym;
 s32 scx_bpf_dsq_nr_queued(u64 dsq_id) __ksym;
 u32 scx_bpf_reenqueue_local(void) __ksym;
 u32 scx_bpf_nr_cpu_ids(void) __ksym;
+s32 scx_bpf_pick_idle_cpu(const struct cpumask *cpus_allowed,
+			  u64 flags) __ksym;
 u64 scx_bpf_now(void) __ksym;
 struct task_struct *scx_bpf_cpu_curr(s32 cpu) __ksym;
+struct task_struct *scx_bpf_dsq_peek(u64 dsq_id) __ksym;
 struct cgroup *scx_bpf_task_cgroup(struct task_struct *p) __ksym;
 void bpf_cgroup_release(struct cgroup *cgrp) __ksym;
 struct cgroup *bpf_cgroup_ancestor(struct cgroup *cgrp, int level) __ksym;
@@ -150,6 +153,7 @@ struct {
 /* Per task: when it became runnable, for the longest wait. */
 struct bt_task {
 	u64 runnable_at;
+	u32 weight;		/* its cgroup's, cached when it starts */
 };
 
 struct {
@@ -174,6 +178,8 @@ struct {
 static u64 vtime_now;
 /* When an offline task last started anywhere, for the starvation guard. */
 static u64 last_run_ns;
+/* Timer runs and the kicks they sent, for debugging (bpftool map dump). */
+u64 nr_timer_runs, nr_timer_kicks;
 
 static struct bt_conf *bt_get_conf(void)
 {
@@ -326,15 +332,58 @@ s32 BPF_STRUCT_OPS(bt_select_cpu, struct task_struct *p, s32 prev_cpu,
 void BPF_STRUCT_OPS(bt_enqueue, struct task_struct *p, u64 enq_flags)
 {
 	struct bt_conf *conf = bt_get_conf();
-	u64 vtime = p->scx.dsq_vtime, slice;
+	s32 cpu;
 
 	if (!conf)
 		return;
-	slice = conf->slice_ns;
-	/* A task that slept long gets at most one slice of credit. */
-	if ((s64)(vtime - (vtime_now - slice)) < 0)
-		vtime = vtime_now - slice;
-	scx_bpf_dsq_insert_vtime(p, BT_DSQ, slice, vtime, enq_flags);
+	/*
+	 * The last task of a CPU that dispatch chose to keep (see
+	 * bt_dispatch) goes straight back to it, unless the CPU holds
+	 * offline work back.
+	 */
+	if ((enq_flags & SCX_ENQ_LAST) &&
+	    !bt_cpu_holds(conf, scx_bpf_task_cpu(p), scx_bpf_now())) {
+		scx_bpf_dsq_insert(p, SCX_DSQ_LOCAL, conf->slice_ns, enq_flags);
+		return;
+	}
+	scx_bpf_dsq_insert_vtime(p, BT_DSQ, conf->slice_ns, p->scx.dsq_vtime,
+				 enq_flags);
+	/* Nothing else wakes an idle CPU for a task on the shared queue. */
+	cpu = scx_bpf_pick_idle_cpu(p->cpus_ptr, 0);
+	if (cpu >= 0)
+		scx_bpf_kick_cpu(cpu, SCX_KICK_IDLE);
+}
+
+/* The virtual time @used ns of CPU cost a task of @weight. */
+static u64 bt_vtime_charge(const struct task_struct *p, u32 weight, u64 used)
+{
+	return used * 100 / (weight ?: 100) * 100 / (p->scx.weight ?: 1);
+}
+
+/*
+ * Should @prev, whose slice ended, run on rather than the head of the
+ * queue? Dispatch runs before @prev is charged and queued, so its virtual
+ * time is brought up to date here.
+ */
+static bool bt_keep_prev(struct task_struct *prev, s32 cpu, u64 now)
+{
+	struct task_struct *head;
+	struct bt_task *t;
+	struct bt_cpu *bc;
+	u64 vt;
+
+	if (!prev || !(prev->scx.flags & SCX_TASK_QUEUED) ||
+	    prev->policy != SCHED_EXT_POLICY)
+		return false;
+	head = scx_bpf_dsq_peek(BT_DSQ);
+	if (!head)
+		return true;
+	t = bpf_task_storage_get(&bt_tasks, prev, 0, 0);
+	bc = bt_get_cpu(cpu);
+	vt = prev->scx.dsq_vtime;
+	if (t && bc && bc->run_start && now > bc->run_start)
+		vt += bt_vtime_charge(prev, t->weight, now - bc->run_start);
+	return (s64)(vt - head->scx.dsq_vtime) <= 0;
 }
 
 void BPF_STRUCT_OPS(bt_dispatch, s32 cpu, struct task_struct *prev)
@@ -346,12 +395,23 @@ void BPF_STRUCT_OPS(bt_dispatch, s32 cpu, struct task_struct *prev)
 		return;
 	if (bt_cpu_holds(conf, cpu, now) && !bt_starving(conf, now))
 		return;
+	/* Dispatching nothing makes the kernel queue @prev with ENQ_LAST. */
+	if (bt_keep_prev(prev, cpu, now))
+		return;
 	scx_bpf_dsq_move_to_local(BT_DSQ);
 }
 
 void BPF_STRUCT_OPS(bt_runnable, struct task_struct *p, u64 enq_flags)
 {
+	struct bt_conf *conf = bt_get_conf();
 	struct bt_task *t;
+
+	/*
+	 * A task waking up after a long sleep gets at most one slice of
+	 * credit; tasks that stay runnable keep their lead or lag.
+	 */
+	if (conf && (s64)(p->scx.dsq_vtime - (vtime_now - conf->slice_ns)) < 0)
+		p->scx.dsq_vtime = vtime_now - conf->slice_ns;
 
 	t = bpf_task_storage_get(&bt_tasks, p, 0,
 				 BPF_LOCAL_STORAGE_GET_F_CREATE);
@@ -381,8 +441,12 @@ void BPF_STRUCT_OPS(bt_running, struct task_struct *p)
 	    p->scx.slice > conf->guard_slice_ns)
 		p->scx.slice = conf->guard_slice_ns;
 
-	t = bpf_task_storage_get(&bt_tasks, p, 0, 0);
-	if (!t || !t->runnable_at)
+	t = bpf_task_storage_get(&bt_tasks, p, 0,
+				 BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (!t)
+		return;
+	t->weight = bt_task_cgweight(p);
+	if (!t->runnable_at)
 		return;
 	wait = now - t->runnable_at;
 	t->runnable_at = 0;
@@ -394,9 +458,9 @@ void BPF_STRUCT_OPS(bt_running, struct task_struct *p)
 void BPF_STRUCT_OPS(bt_stopping, struct task_struct *p, bool runnable)
 {
 	struct bt_cg_stats *st;
+	struct bt_task *t;
 	struct bt_cpu *bc;
 	u64 now = scx_bpf_now(), used;
-	u32 weight;
 
 	bc = bt_get_cpu(scx_bpf_task_cpu(p));
 	if (!bc || !bc->run_start)
@@ -409,9 +473,9 @@ void BPF_STRUCT_OPS(bt_stopping, struct task_struct *p, bool runnable)
 	st = bt_cg_stats(bt_task_cgid(p));
 	if (st)
 		__sync_fetch_and_add(&st->runtime_ns, used);
-	weight = bt_task_cgweight(p);
 	/* Charge scaled by the cgroup weight and the task's nice weight. */
-	p->scx.dsq_vtime += used * 100 / weight * 100 / (p->scx.weight ?: 1);
+	t = bpf_task_storage_get(&bt_tasks, p, 0, 0);
+	p->scx.dsq_vtime += bt_vtime_charge(p, t ? t->weight : 100, used);
 }
 
 /*
@@ -478,12 +542,15 @@ static int bt_timer_fn(void *map, int *key, struct bpf_timer *timer)
 	u64 now = scx_bpf_now();
 	u32 cpu;
 
+	nr_timer_runs++;
 	if (conf && scx_bpf_dsq_nr_queued(BT_DSQ)) {
 		for (cpu = 0; cpu < nr_cpus && cpu < BT_MAX_CPUS; cpu++) {
 			if (bt_online_nr(cpu) == 0 &&
 			    (!bt_cpu_holds(conf, cpu, now) ||
-			     bt_starving(conf, now)))
+			     bt_starving(conf, now))) {
 				scx_bpf_kick_cpu(cpu, SCX_KICK_IDLE);
+				nr_timer_kicks++;
+			}
 		}
 	}
 	bpf_timer_start(timer, BT_TIMER_NS, 0);

@@ -6,18 +6,26 @@
 
 RACE_SECONDS=${RACE_SECONDS:-20}
 
+# The load generators run in the background, where failures are expected
+# (the cgroup may be gone): they must not inherit the test's set -e.
 race_churn_cgroups() {
 	local base=$1 end=$2 i
+	set +e
 	while [ "$SECONDS" -lt "$end" ]; do
 		for i in 0 1 2 3 4 5 6 7; do
 			mkdir "$base/c$i" 2>/dev/null
+		done
+		sleep 0.0$((RANDOM % 10))
+		for i in 0 1 2 3 4 5 6 7; do
 			rmdir "$base/c$i" 2>/dev/null
 		done
 	done
+	return 0
 }
 
 race_requests() {
 	local base=$1 end=$2 c
+	set +e
 	while [ "$SECONDS" -lt "$end" ]; do
 		c=$base/c$((RANDOM % 8))
 		"$STRATOSCTL" cgroup set "$c" class offline weight $((RANDOM % 100 + 1))
@@ -25,6 +33,7 @@ race_requests() {
 		"$STRATOSCTL" -j cgroup list
 		[ $((RANDOM % 2)) = 0 ] && "$STRATOSCTL" cgroup del "$c"
 	done >/dev/null 2>&1
+	return 0
 }
 
 test_race_set_del_rmdir() {
@@ -33,6 +42,7 @@ test_race_set_del_rmdir() {
 	trap 'kill ${RACE_PIDS[*]} 2>/dev/null || true; cg_cleanup' EXIT
 	load_module
 	base=$(cg_create race)
+	echo "+cpu +memory" >"$base/cgroup.subtree_control"
 	end=$((SECONDS + RACE_SECONDS))
 	race_churn_cgroups "$base" "$end" & RACE_PIDS+=($!)
 	race_churn_cgroups "$base" "$end" & RACE_PIDS+=($!)
@@ -59,6 +69,7 @@ test_race_rmmod_inflight() {
 	trap 'kill ${RACE_PIDS[*]} 2>/dev/null || true; cg_cleanup' EXIT
 	load_module
 	base=$(cg_create rmmod)
+	echo "+cpu +memory" >"$base/cgroup.subtree_control"
 	mkdir -p "$base/c0" "$base/c1" "$base/c2" "$base/c3" "$base/c4" \
 		"$base/c5" "$base/c6" "$base/c7"
 	end=$((SECONDS + RACE_SECONDS))

@@ -65,6 +65,8 @@ static int tap_n, tap_failed;
 static bool case_failed;
 static char case_reason[512];
 static char case_skip[256];		/* non-empty: the case was skipped */
+#define MAX_FAILED 32
+static char failed_names[MAX_FAILED][200];	/* repeated at the end */
 
 static void diag(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static void diag(const char *fmt, ...)
@@ -353,6 +355,9 @@ static void run_case(const char *name, void (*fn)(const void *), const void *arg
 
 	tap_n++;
 	if (case_failed) {
+		if (tap_failed < MAX_FAILED)
+			snprintf(failed_names[tap_failed], sizeof(failed_names[0]),
+				 "%d - %s: %s", tap_n, name, case_reason);
 		tap_failed++;
 		printf("not ok %d - %s # %s\n", tap_n, name, case_reason);
 	} else if (case_skip[0]) {
@@ -1720,6 +1725,8 @@ int main(int argc, char **argv)
 	}
 
 	printf("1..%d\n", tap_n);
+	for (i = 0; i < (size_t)tap_failed && i < MAX_FAILED; i++)
+		diag("failed %s", failed_names[i]);
 	diag("%d of %d failed", tap_failed, tap_n);
 	nlt_close(&nl);
 	return tap_failed ? 1 : 0;

@@ -114,6 +114,7 @@ pressure_us() {
 run() {
 	local conf=$1 kind=$2 job_cg=$CG/job-$1-$2 on_cg=$CG/online-$1-$2
 	local out res spid opid ppid="" rc=0 hot t tput peak high psi
+	echo "bench-pagecache: $conf $kind" >&2
 	mkdir -p "$job_cg" "$on_cg"
 	echo 1 >/proc/sys/vm/drop_caches
 	"${PC_IN[@]}" "$on_cg" bash -c "$(declare -f online); FS=$FS online" &
@@ -132,8 +133,12 @@ run() {
 		fi ;;
 	esac
 	out=$(mktemp)
-	python3 "$SAMPLE" "$job_cg" >"$out" &
+	python3 "$SAMPLE" "$job_cg" >"$out" 2>"$out.err" &
 	spid=$!
+	for _ in $(seq 600); do
+		grep -q sampling "$out.err" && break
+		sleep 0.1
+	done
 	res=$(timeout "$JOB_TIMEOUT" "${PC_IN[@]}" "$job_cg" bash -c \
 		"$(declare -f job); job $FS/stream $kind") || rc=$?
 	kill -TERM "$spid"
@@ -158,7 +163,7 @@ run() {
 	echo 1 >"$job_cg/cgroup.kill" 2>/dev/null || true
 	sleep 1
 	rmdir "$job_cg" "$on_cg" 2>/dev/null || true
-	rm -f "$out"
+	rm -f "$out" "$out.err"
 }
 
 table() {

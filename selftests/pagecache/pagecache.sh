@@ -96,14 +96,24 @@ pc_sampled_run() {
 		shift
 	done
 	shift
-	python3 "$PC_SAMPLE" "${cgs[@]}" >"$out" &
+	python3 "$PC_SAMPLE" "${cgs[@]}" >"$out" 2>"$out.err" &
 	spid=$!
-	sleep 1
+	pc_wait_for "grep -q sampling $out.err" 60 || fail "the sampler did not start"
 	"$@" || rc=$?
 	kill -TERM "$spid"
 	wait "$spid" || true
 	cat "$out"
 	return "$rc"
+}
+
+# pc_wait_for CMD SECONDS: poll CMD (a shell string) until it succeeds.
+pc_wait_for() {
+	local i
+	for i in $(seq $(($2 * 10))); do
+		eval "$1" && return 0
+		sleep 0.1
+	done
+	return 1
 }
 
 pc_max_file() {
@@ -174,19 +184,25 @@ test_pagecache_bad_input() {
 
 # The reader of the issue: a file 8x the limit, sampled throughout.
 test_pagecache_stream_reader() {
-	local cg f out max limit=$((32 * MIB)) anon0 anon1
+	local cg f out max limit=$((32 * MIB)) anon0 anon1 mon
 	# Not local: the EXIT trap runs after the function has returned.
-	pc_hog=
-	trap '[ -z "$pc_hog" ] || kill "$pc_hog" 2>/dev/null || true; cg_cleanup' EXIT
+	pc_hog= pc_mon=
+	trap 'kill $pc_hog $pc_mon 2>/dev/null || true; cg_cleanup' EXIT
 	load_module
 	f=$(pc_file stream 256)
 	cg=$(pc_cg pc-reader)
 	# Anonymous memory of the job that must not be touched.
 	"${PC_IN[@]}" "$cg" python3 -c 'import time; b = b"x" * (48 << 20); time.sleep(600)' &
 	pc_hog=$!
-	sleep 3
+	pc_wait_for "[ \$(pc_stat $cg anon) -ge $((48 * MIB)) ]" 120 ||
+		fail "the anon hog did not start"
 	anon0=$(pc_stat "$cg" anon)
 	stratosctl pagecache set "$cg" 32M
+	# The throttles below must reach the events group.
+	mon=$(mktemp)
+	stratosctl -j monitor count 1 >"$mon" 2>"$mon.err" &
+	pc_mon=$!
+	pc_wait_for "grep -q listening $mon.err" 30 || fail "monitor did not start"
 	out=$(mktemp)
 	pc_sampled_run "$out" "$cg" -- timeout 300 \
 		"${PC_IN[@]}" "$cg" dd if="$f" of=/dev/null bs=1M status=none ||
@@ -205,6 +221,14 @@ test_pagecache_stream_reader() {
 	[ "$(pc_json "$cg" peak)" -ge $((limit / 2)) ] || fail "peak implausible"
 	[ "$(awk '$1 == "oom_kill" { print $2 }' "$cg/memory.events")" = 0 ] ||
 		fail "OOM kill in the cgroup"
+	for _ in $(seq 50); do
+		kill -0 "$pc_mon" 2>/dev/null || break
+		sleep 0.1
+	done
+	cat "$mon"
+	jq -e --argjson id "$(cg_id "$cg")" \
+		'.event == "pagecache-throttled" and .id == $id and .throttled_ns > 0' \
+		"$mon" >/dev/null || fail "no pagecache-throttled event for the cgroup"
 }
 
 # A writer: dirty pages must not defeat the limit nor stall writeback.

@@ -4,6 +4,7 @@
 cgroup, "DIR max_file max_anon min_anon samples" (bytes).
 
 Usage: pc_sample.py [-i SECONDS] CGDIR...
+"sampling" goes to stderr once it runs.
 A shell loop under TCG samples too slowly to catch an overshoot; this one
 reads each file every couple of milliseconds.
 """
@@ -30,6 +31,9 @@ signal.signal(signal.SIGINT, on_signal)
 
 stats = {d: [0, 0, None, 0] for d in args}
 files = {d: open(d + "/memory.stat", "rb", buffering=0) for d in args}
+# Tell the caller that sampling runs (python starts slowly under TCG).
+sys.stderr.write("sampling\n")
+sys.stderr.flush()
 while not stop:
     for d, f in files.items():
         try:

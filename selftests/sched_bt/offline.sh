@@ -68,8 +68,8 @@ test_offline_migrate_in_out() {
 
 test_offline_clone_into_cgroup() {
 	local off pid
-	have_sched_ext || skip "SKIP: no sched_ext; policy does not change"
-	command -v python3 >/dev/null || skip "SKIP: no python3"
+	have_sched_ext || skip "no sched_ext; policy does not change"
+	command -v python3 >/dev/null || skip "no python3"
 	trap bt_cleanup EXIT
 	load_module
 	off=$(bt_cg off)
@@ -104,7 +104,7 @@ PY
 # almost nothing beside an online hog on its CPU.
 test_offline_escape() {
 	local off on pid onpid r0 o0 r1 o1
-	command -v python3 >/dev/null || skip "SKIP: no python3"
+	command -v python3 >/dev/null || skip "no python3"
 	trap bt_cleanup EXIT
 	load_module
 	off=$(bt_cg off)
@@ -228,6 +228,16 @@ test_offline_rmdir_and_rmmod() {
 	[ "$(cat "$off/cpu.idle")" = 0 ] || fail "cpu.idle left set after rmmod"
 }
 
+# Without sched_ext, bt enable says so and the class stays on cpu.idle.
+test_fallback_no_sched_ext() {
+	have_sched_ext && skip "kernel has sched_ext (see the scx_bt group)"
+	load_module
+	expect_exit 1 stratosctl bt enable
+	expect_output "no sched_ext.*cpu.idle fallback" stratosctl bt enable
+	expect_output "scx_bt disabled offline cpu.idle fallback sched_ext absent" \
+		stratosctl bt status
+}
+
 run_test "offline: existing, forked and exec'd tasks" test_offline_existing_fork_exec
 run_test "offline: migrate in, out, nested, class back to online" test_offline_migrate_in_out
 run_test "offline: clone3 CLONE_INTO_CGROUP child" test_offline_clone_into_cgroup
@@ -236,4 +246,5 @@ run_test "fallback: cpu.weight below an offline cgroup" test_fallback_cpu_weight
 run_test "fallback: offline hog yields to online hog" test_fallback_offline_yields
 run_test "offline: cgroup without cpu controller is refused" test_offline_errors
 run_test "offline: rmdir, then rmmod with offline tasks" test_offline_rmdir_and_rmmod
+run_test "fallback: bt enable without sched_ext" test_fallback_no_sched_ext
 unload_module

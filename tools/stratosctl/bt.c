@@ -636,6 +636,22 @@ static const char *exit_kind_name(int64_t kind, char *buf, size_t size)
 	return buf;
 }
 
+/* A CLOCK_MONOTONIC time (BPF's ktime) as UTC, in @buf. */
+static const char *mono_to_utc(uint64_t mono_ns, char *buf, size_t size)
+{
+	struct timespec mono, real;
+	int64_t ago_ns;
+	time_t t;
+
+	clock_gettime(CLOCK_MONOTONIC, &mono);
+	clock_gettime(CLOCK_REALTIME, &real);
+	ago_ns = (int64_t)mono.tv_sec * 1000000000 + mono.tv_nsec -
+		 (int64_t)mono_ns;
+	t = real.tv_sec - (time_t)(ago_ns / 1000000000);
+	strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", gmtime(&t));
+	return buf;
+}
+
 static int bt_status(struct ctx *ctx, int argc, char **argv)
 {
 	struct bt_exit_info ex = { 0 };
@@ -685,6 +701,8 @@ static int bt_status(struct ctx *ctx, int argc, char **argv)
 	if (!ext_server_get(&ext_ns))
 		out_u64(OUT_ANY, "ext_server_us", "ext-server", ext_ns / 1000);
 	if (ex.kind) {
+		out_str(OUT_ANY, "stopped_at", "stopped",
+			mono_to_utc(ex.at_ns, since, sizeof(since)));
 		ex.reason[sizeof(ex.reason) - 1] = '\0';
 		ex.msg[sizeof(ex.msg) - 1] = '\0';
 		out_str(OUT_ANY, "exit_kind", "exit",

@@ -62,8 +62,9 @@
  * Attributes left out keep their current value (or the default for a new
  * entry). STRATOS_CGROUP_F_NO_CREATE turns a set on a cgroup without an
  * entry into -ENOENT. Errors: -ENOENT (no such cgroup id, or the cgroup is
- * being removed), -ENOSPC (registry full), -EINVAL with an extended ack
- * naming the bad attribute.
+ * being removed), -ENOSPC (registry full), -EINVAL (malformed or unknown
+ * attribute) or -ERANGE (value out of range), with an extended ack naming
+ * the bad attribute.
  *
  * STRATOS_CMD_CGROUP_DEL
  * ----------------------
@@ -222,9 +223,13 @@
  * -------------
  *
  * Every change to the registry is multicast to the "events" group as a
- * STRATOS_CMD_CGROUP_SET (entry created or changed; the full entry) or
- * STRATOS_CMD_CGROUP_DEL (entry gone; STRATOS_A_CGROUP_ID and
- * STRATOS_A_CGROUP_REASON) message.
+ * STRATOS_CMD_CGROUP_SET message (entry created or changed: the entry as
+ * in a CGROUP_GET reply, without STRATOS_A_CGROUP_PATH, since listeners
+ * may sit in any cgroup namespace) or a STRATOS_CMD_CGROUP_DEL message
+ * (entry gone):
+ *
+ *    STRATOS_A_CGROUP_ID: NLA_U64
+ *    STRATOS_A_CGROUP_REASON: NLA_U8, enum stratos_del_reason
  */
 
 #ifndef _UAPI_LINUX_STRATOS_H
