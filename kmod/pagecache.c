@@ -22,7 +22,8 @@
  * way back to user space it runs the reclaim pass itself and, if the
  * cgroup is still over the limit, waits until it is back under, writing
  * back the file it was filling if dirty pages are what holds reclaim up.
- * The offender pays; nobody else waits.
+ * The offender pays; nobody else waits. What the cgroup gained between
+ * crossing the trigger and the throttle moves the trigger down (pc_learn()).
  *
  * memory.stat and memory.reclaim are opened when the limit is set, in the
  * requester's context: a kworker has no usable root to open them from.
@@ -63,6 +64,7 @@
 #define PC_THROTTLE_ROUNDS	16
 /* Bytes of memory.stat read: the lines used all come early. */
 #define PC_STAT_BUF		PAGE_SIZE
+#define PC_MARGIN_MIN		(SZ_4M >> PAGE_SHIFT)
 #define PC_MARGIN_MAX		(SZ_64M >> PAGE_SHIFT)
 
 struct pc_limit;
@@ -84,8 +86,9 @@ struct pc_limit {
 	/* Settings, in pages; read locklessly by the probe. */
 	unsigned long limit;
 	unsigned long margin;
-	unsigned long trigger;		/* limit - margin */
-	unsigned long target;		/* limit - 2 * margin */
+	unsigned long headroom;		/* learned, see pc_learn() */
+	unsigned long trigger;		/* limit - max(margin, headroom) */
+	unsigned long target;		/* limit - 2 * max(margin, headroom) */
 	u8 mode;
 	bool margin_auto;		/* margin follows the limit */
 	/* Statistics. */
@@ -151,6 +154,7 @@ static void pc_limit_put(struct pc_limit *pl)
 struct pc_stat {
 	unsigned long pages;
 	unsigned long unclean;
+	unsigned long before;	/* pages when the pass started */
 };
 
 static void pc_parse_line(char *line, u64 *file, u64 *shmem, u64 *unclean)
@@ -221,9 +225,11 @@ static unsigned long pc_reclaim(struct pc_limit *pl, struct pc_stat *st)
 	int ret;
 
 	mutex_lock(&pl->reclaim_lock);
+	st->before = 0;
 	if (pc_read_stat(pl, st))
 		goto keep;	/* the cgroup is going away */
 	before = st->pages;
+	st->before = before;
 	pc_note_peak(pl, before);
 	if (before > READ_ONCE(pl->trigger)) {
 		want = before - READ_ONCE(pl->target);
@@ -245,6 +251,7 @@ keep:
 	mutex_unlock(&pl->reclaim_lock);
 	st->pages = atomic_long_read(&pl->usage);
 	st->unclean = 0;
+	st->before = 0;
 	return st->pages;
 }
 
@@ -267,11 +274,43 @@ static void pc_throttle_writeback(struct inode *inode)
 	filemap_fdatawait_keep_errors(inode->i_mapping);
 }
 
+/* Where reclaim starts and where it stops, from the limit and margins. */
+static void pc_update_marks(struct pc_limit *pl)
+{
+	unsigned long limit = READ_ONCE(pl->limit);
+	unsigned long m = max(READ_ONCE(pl->margin), READ_ONCE(pl->headroom));
+
+	WRITE_ONCE(pl->trigger, limit - m);
+	WRITE_ONCE(pl->target, limit - 2 * m);
+}
+
+/*
+ * A throttled task finds the cgroup @before pages full; what it (and its
+ * siblings) added past the trigger before reaching the throttle is what a
+ * system call with its readahead adds here. Start reclaim that much
+ * earlier from now on, up to a quarter of the limit, so that the next
+ * crossing stays under the limit.
+ */
+static void pc_learn(struct pc_limit *pl, unsigned long before)
+{
+	unsigned long trigger = READ_ONCE(pl->trigger);
+	unsigned long cap = READ_ONCE(pl->limit) / 4;
+
+	if (before <= trigger)
+		return;
+	if (min(before - trigger, cap) <= READ_ONCE(pl->headroom))
+		return;
+	WRITE_ONCE(pl->headroom, min(before - trigger, cap));
+	pc_update_marks(pl);
+}
+
 static bool pc_throttle_round(struct pc_limit *pl, struct inode *inode)
 {
 	struct pc_stat st;
 
-	if (pc_reclaim(pl, &st) <= READ_ONCE(pl->limit) ||
+	pc_reclaim(pl, &st);
+	pc_learn(pl, st.before);
+	if (st.pages <= READ_ONCE(pl->limit) ||
 	    fatal_signal_pending(current) || pc_cgroup_dead(pl->cgrp))
 		return false;
 	if (inode && st.unclean)
@@ -500,6 +539,16 @@ static bool pc_drop_all(struct pc_limit *pl, void *arg)
 }
 
 /*
+ * limit / 32, but at least PC_MARGIN_MIN: one read() with its readahead
+ * can add a few MiB before the task reaches its throttle, and the margin
+ * is what absorbs that. At most a quarter of the limit and PC_MARGIN_MAX.
+ */
+static unsigned long pc_default_margin(unsigned long limit)
+{
+	return min3(max(limit / 32, PC_MARGIN_MIN), limit / 4, PC_MARGIN_MAX);
+}
+
+/*
  * Apply @upd to @pl. An explicit margin sticks across later limit changes;
  * margin 0 (or none ever given) follows the limit.
  */
@@ -516,7 +565,7 @@ static int pc_settings(struct pc_limit *pl, const struct stratos_pc_update *upd,
 		margin = upd->margin >> PAGE_SHIFT;
 	}
 	if (automatic)
-		margin = min(limit / 32, PC_MARGIN_MAX);
+		margin = pc_default_margin(limit);
 	if (margin * 2 >= limit) {
 		NL_SET_ERR_MSG(extack,
 			       "margin must be less than half the limit");
@@ -524,8 +573,8 @@ static int pc_settings(struct pc_limit *pl, const struct stratos_pc_update *upd,
 	}
 	WRITE_ONCE(pl->limit, limit);
 	WRITE_ONCE(pl->margin, margin);
-	WRITE_ONCE(pl->trigger, limit - margin);
-	WRITE_ONCE(pl->target, limit - 2 * margin);
+	WRITE_ONCE(pl->headroom, min(pl->headroom, limit / 4));
+	pc_update_marks(pl);
 	pl->margin_auto = automatic;
 	if (upd->has_mode)
 		WRITE_ONCE(pl->mode, upd->mode);

@@ -193,7 +193,7 @@ void stratos_vcore_limit_free(struct stratos_vcore_limit *lim, bool restore)
 
 /* Correction bounds: bandwidth control loses some time, never most. */
 #define VCORE_LIMIT_CORR_MIN	900000
-#define VCORE_LIMIT_CORR_MAX	2000000
+#define VCORE_LIMIT_CORR_MAX	1300000
 /* Rounds per correction window: slices land in lumps, rounds are short. */
 #define VCORE_LIMIT_WINDOW	10
 

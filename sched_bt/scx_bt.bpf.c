@@ -141,6 +141,7 @@ struct bt_cpu {
 	u64 run_start;
 	u64 run_cgid;		/* cgroup of the offline task running here */
 	u64 stopped_cgid;	/* ... of one that stopped still runnable */
+	u32 wait_ticks;		/* consecutive ticks online work waited */
 };
 
 struct {
@@ -153,7 +154,9 @@ struct {
 /* Per task: when it became runnable, for the longest wait. */
 struct bt_task {
 	u64 runnable_at;
-	u32 weight;		/* its cgroup's, cached when it starts */
+	u64 cgid;		/* its cgroup, cached; 0: look it up */
+	u64 weights_gen;	/* bt_conf.weights_gen when weight was read */
+	u32 weight;		/* its offline cgroup's weight, cached */
 };
 
 struct {
@@ -430,27 +433,32 @@ void BPF_STRUCT_OPS(bt_running, struct task_struct *p)
 	if ((s64)(p->scx.dsq_vtime - vtime_now) > 0)
 		vtime_now = p->scx.dsq_vtime;
 	WRITE_ONCE(last_run_ns, now);
+	t = bpf_task_storage_get(&bt_tasks, p, 0,
+				 BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (!t || !conf)
+		return;
+	/* The cgroup lookups are the costly part: once per move or reweight. */
+	if (!t->cgid)
+		t->cgid = bt_task_cgid(p);
+	if (!t->weight || t->weights_gen != conf->weights_gen) {
+		t->weight = bt_task_cgweight(p);
+		t->weights_gen = conf->weights_gen;
+	}
 	bc = bt_get_cpu(scx_bpf_task_cpu(p));
 	if (bc) {
 		bc->run_start = now;
-		bc->run_cgid = bt_task_cgid(p);
+		bc->run_cgid = t->cgid;
 		bc->stopped_cgid = 0;
+		/* A task let through by the guard runs a short slice only. */
+		if (bt_cpu_holds(conf, scx_bpf_task_cpu(p), now) &&
+		    p->scx.slice > conf->guard_slice_ns)
+			p->scx.slice = conf->guard_slice_ns;
 	}
-	/* A task let through by the guard runs a short slice only. */
-	if (conf && bc && bt_cpu_holds(conf, scx_bpf_task_cpu(p), now) &&
-	    p->scx.slice > conf->guard_slice_ns)
-		p->scx.slice = conf->guard_slice_ns;
-
-	t = bpf_task_storage_get(&bt_tasks, p, 0,
-				 BPF_LOCAL_STORAGE_GET_F_CREATE);
-	if (!t)
-		return;
-	t->weight = bt_task_cgweight(p);
 	if (!t->runnable_at)
 		return;
 	wait = now - t->runnable_at;
 	t->runnable_at = 0;
-	st = bt_cg_stats(bt_task_cgid(p));
+	st = bt_cg_stats(t->cgid);
 	if (st && wait > st->max_wait_ns)
 		st->max_wait_ns = wait;
 }
@@ -470,12 +478,24 @@ void BPF_STRUCT_OPS(bt_stopping, struct task_struct *p, bool runnable)
 	bc->stopped_cgid = runnable ? bc->run_cgid : 0;
 	bc->win_used += used;
 
-	st = bt_cg_stats(bt_task_cgid(p));
+	st = bt_cg_stats(bc->run_cgid);
 	if (st)
 		__sync_fetch_and_add(&st->runtime_ns, used);
 	/* Charge scaled by the cgroup weight and the task's nice weight. */
 	t = bpf_task_storage_get(&bt_tasks, p, 0, 0);
 	p->scx.dsq_vtime += bt_vtime_charge(p, t ? t->weight : 100, used);
+}
+
+/* A task changed cgroup: look its cgroup and weight up again. */
+void BPF_STRUCT_OPS(bt_cgroup_move, struct task_struct *p,
+		    struct cgroup *from, struct cgroup *to)
+{
+	struct bt_task *t = bpf_task_storage_get(&bt_tasks, p, 0, 0);
+
+	if (t) {
+		t->cgid = 0;
+		t->weight = 0;
+	}
 }
 
 /*
@@ -500,11 +520,20 @@ void BPF_STRUCT_OPS(bt_tick, struct task_struct *p)
 			__sync_fetch_and_add(&st->expelled, 1);
 		return;
 	}
-	if (!conf->vacate_ns || !bt_online_waiting(cpu))
-		return;
 	bc = bt_get_cpu(cpu);
-	if (!bc)
+	if (!bc || !conf->vacate_ns)
 		return;
+	/*
+	 * A wakeup queued behind a running task for a moment is normal;
+	 * online work still waiting at the next tick is what needs a CPU.
+	 */
+	if (!bt_online_waiting(cpu)) {
+		bc->wait_ticks = 0;
+		return;
+	}
+	if (++bc->wait_ticks < 2)
+		return;
+	bc->wait_ticks = 0;
 	bc->vacate_until = now + conf->vacate_ns;
 	p->scx.slice = 0;
 	st = bt_cg_stats(bt_task_cgid(p));
@@ -599,6 +628,7 @@ struct sched_ext_ops bt_ops = {
 	.stopping	= (void *)bt_stopping,
 	.tick		= (void *)bt_tick,
 	.cpu_release	= (void *)bt_cpu_release,
+	.cgroup_move	= (void *)bt_cgroup_move,
 	.init		= (void *)bt_init,
 	.exit		= (void *)bt_exit,
 	/* ENQ_LAST: a CPU that holds offline work back may idle with one. */

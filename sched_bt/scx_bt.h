@@ -13,7 +13,7 @@
 
 /* bt_conf[0]: tunables, changeable at run time without reloading. */
 struct bt_conf {
-	__u64 slice_ns;		/* offline slice (default 5 ms) */
+	__u64 slice_ns;		/* offline slice (default 20 ms) */
 	__u64 vacate_ns;	/* how long a CPU is left idle to let online
 				 * work migrate onto it (default 4 ms; 0: off) */
 	__u64 starve_ns;	/* a CPU whose offline tasks waited this long
@@ -25,6 +25,7 @@ struct bt_conf {
 	__u64 ext_server_ns;	/* ext_server runtime per second the loader
 				 * set (0: left alone) */
 	__u64 ext_server_prev_ns; /* the runtime found at enable, restored */
+	__u64 weights_gen;	/* bumped when bt_cgw changes */
 };
 
 /* bt_stats[cgroup id]: per cgroup of offline tasks. */

@@ -24,7 +24,7 @@ FILE_MIB=${2:-$((LIMIT_MIB * 8))}
 HOT_MIB=32
 # A python3 interpreter's own anonymous memory, generously.
 PY_ANON=$((16 << 20))
-JOB_TIMEOUT=${PC_BENCH_TIMEOUT:-90}
+JOB_TIMEOUT=${PC_BENCH_TIMEOUT:-60}
 MIB=$((1 << 20))
 LIMIT=$((LIMIT_MIB * MIB))
 FS=/tmp/pagecache-fs
@@ -187,6 +187,8 @@ table() {
 }
 
 RESULTS=$(mktemp)
+# Stray background jobs would hold the console pipe open and stall the VM.
+trap 'kill $(jobs -p) 2>/dev/null || true' EXIT
 setup
 for kind in stream grow; do
 	for conf in stratos poller mem.high none; do

@@ -27,20 +27,22 @@ vc_acct_cleanup() {
 # vc_acct_case FACTOR CPU [HOG_CPU]: spin in a fresh accounted cgroup on
 # CPU (with, if given, a hog outside it on HOG_CPU), then compare.
 vc_acct_case() {
-	local factor=$1 cpu=$2 hog=${3:-} cg usage vns cns want sib b0 b1
+	local factor=$1 cpu=$2 hog=${3:-} cg usage vns cns want sib b0 b1 hog_pid
 	# Keep this shell and its helpers off the measured core.
-	taskset -pc $(((cpu + 2) % 4)) $$ >/dev/null
+	taskset -pc $(((cpu + 2) % 4)) "$BASHPID" >/dev/null
 	sib=$((cpu ^ 1))
 	cg=$(cg_create "acct-$cpu-${hog:-none}")
 	b0=$(stratosctl -j vcore factors show $sib | jq '.[0].busy_ns')
 	stratosctl vcore account "$cg"
 	if [ -n "$hog" ]; then
 		# The sibling is busy from before the measured loop to after it.
-		taskset -c "$hog" timeout $((VC_SECONDS + 2)) \
-			sh -c 'while :; do :; done' &
+		taskset -c "$hog" sh -c 'while :; do :; done' &
+		hog_pid=$!
 		sleep 0.5
 	fi
 	vc_spin "$cpu" "$cg" "$VC_SECONDS"
+	wait "$!" || true
+	[ -z "$hog" ] || kill "$hog_pid"
 	wait
 	usage=$(vc_usage_ns "$cg")
 	vns=$(vc_field "$cg" vcore_ns)
@@ -100,7 +102,7 @@ test_vcore_acct_hierarchy() {
 	b=$(cg_create tree/b)
 	stratosctl vcore account "$parent"
 	stratosctl vcore account "$a"
-	taskset -pc 0 $$ >/dev/null
+	taskset -pc 0 "$BASHPID" >/dev/null
 	# Hogs outside the tree keep both siblings busy from before the loops
 	# start until after they end, whatever the start-up skew between them.
 	taskset -c 2 sh -c 'while :; do :; done' &
@@ -164,7 +166,7 @@ test_vcore_node() {
 	[ "$(echo "$json" | jq '.llcs | length')" -ge 1 ] || fail "LLCs"
 	# Two hogs on the fast core, siblings of each other: 1.6 vcores in use
 	# there, and a little on the slow core, where this shell runs.
-	taskset -pc 2 $$ >/dev/null
+	taskset -pc 2 "$BASHPID" >/dev/null
 	taskset -c 0 sh -c 'while :; do :; done' &
 	taskset -c 1 sh -c 'while :; do :; done' &
 	sleep 1

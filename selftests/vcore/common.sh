@@ -10,10 +10,16 @@ VC_FACTOR_SCALE=1000000
 # vc_need_smt: skip unless CPUs 0-3 are two pairs of SMT siblings.
 vc_need_smt() {
 	local s0 s2
-	s0=$(cat /sys/devices/system/cpu/cpu0/topology/thread_siblings_list 2>/dev/null)
-	s2=$(cat /sys/devices/system/cpu/cpu2/topology/thread_siblings_list 2>/dev/null)
+	s0=$(cat /sys/devices/system/cpu/cpu0/topology/thread_siblings_list 2>/dev/null || true)
+	s2=$(cat /sys/devices/system/cpu/cpu2/topology/thread_siblings_list 2>/dev/null || true)
 	[ "$s0" = 0-1 ] && [ "$s2" = 2-3 ] ||
 		skip "needs 4 CPUs as 2 cores x 2 SMT threads (run-vm.sh --sockets 2 --threads 2 --cpus 4)"
+}
+
+# vc_need_cpus N: skip with fewer than N online CPUs.
+vc_need_cpus() {
+	[ "$(getconf _NPROCESSORS_ONLN)" -ge "$1" ] ||
+		skip "needs $1 CPUs, this VM has $(getconf _NPROCESSORS_ONLN)"
 }
 
 # vc_spin CPU CGROUP_DIR SECONDS: a busy loop pinned to CPU inside the
@@ -44,4 +50,27 @@ vc_close() {
 
 vc_reset_factors() {
 	stratosctl vcore factors reset all
+}
+
+# Factors of the limit tests: 1.0 on CPUs 0-1, 0.6 on 2-3, no SMT penalty.
+vc_limit_setup() {
+	vc_need_cpus 4
+	stratosctl vcore factors set 0-1 idle 1 busy 1
+	stratosctl vcore factors set 2-3 idle 0.6 busy 0.6
+	vc_cpu_controller
+}
+
+# The cpu controller for the test cgroups, so that they have cpu.max.
+vc_cpu_controller() {
+	mkdir -p "$CGTEST"
+	echo +cpu >"$CGTEST/cgroup.subtree_control"
+}
+
+vc_limit_cleanup() {
+	local p
+	for p in $(jobs -p); do kill "$p" 2>/dev/null || true; done
+	wait 2>/dev/null || true
+	cg_cleanup
+	load_module
+	vc_reset_factors
 }

@@ -61,7 +61,7 @@ static const struct keyword bt_keys[] = {
 };
 
 static const struct bt_conf bt_conf_default = {
-	.slice_ns = 5000000,
+	.slice_ns = 20000000,
 	.vacate_ns = 4000000,
 	.starve_ns = 1000000000,
 	.guard_slice_ns = 1000000,
@@ -85,7 +85,7 @@ static void bt_help(void)
 "offline cgroups keep cpu.idle semantics (the fallback).\n"
 "\n"
 "Keys (enable and set; times in microseconds):\n"
-"  slice N        offline time slice (default 5000)\n"
+"  slice N        offline time slice (default 20000)\n"
 "  vacate N       idle time a CPU leaves so waiting online work moves onto\n"
 "                 it (default 4000; 0 turns vacating off)\n"
 "  starve N       wait after which offline work runs regardless (default\n"
@@ -420,6 +420,23 @@ static void unpin_all(void)
 	rmdir(BT_PIN_DIR);
 }
 
+/* Tell scx_bt that bt_cgw changed: tasks read their weight again. */
+static int bump_weights_gen(void)
+{
+	struct bt_conf conf;
+	int fd, ret;
+
+	if (conf_read(&conf))
+		return EXIT_FAILURE;
+	conf.weights_gen++;
+	fd = pinned_fd("bt_conf");
+	if (fd < 0)
+		return EXIT_FAILURE;
+	ret = conf_write_fd(fd, &conf);
+	close(fd);
+	return ret ? EXIT_FAILURE : EXIT_SUCCESS;
+}
+
 /* Registry weights of the offline cgroups, for weighted sharing. */
 static int cgw_add(struct nl_msg *msg, void *arg)
 {
@@ -451,7 +468,7 @@ static int sync_weights(struct ctx *ctx, int fd)
 	ret = snl_call(nl, req, cgw_add, &fd, &e);
 	if (ret < 0)
 		return snl_report("reading the registry", ret, &e, NULL, NULL);
-	return EXIT_SUCCESS;
+	return bump_weights_gen();
 }
 
 static int bt_load(struct bt_conf *conf)

@@ -159,7 +159,8 @@ static void pc_help(int cmd)
 "nears the limit its own file pages are reclaimed; in mode sync (the\n"
 "default) a task adding cache over the limit also waits until reclaim\n"
 "catches up. Reclaim starts MARGIN below the limit and goes MARGIN further\n"
-"(default limit/32, at most 64M; 'margin 0' restores the default).\n"
+"(default limit/32 but at least 4M, at most limit/4 and 64M; 'margin 0'\n"
+"restores the default).\n"
 "set on a limited cgroup changes only the settings given. Changes need\n"
 "CAP_NET_ADMIN. show prints sizes in bytes and throttled time in ns.\n"
 "See Documentation/pagecache.rst.\n");

@@ -193,8 +193,8 @@
  *    STRATOS_A_PAGECACHE_LIMIT: NLA_U64, bytes, required for a new limit,
  *                               STRATOS_PAGECACHE_LIMIT_MIN..system memory
  *    STRATOS_A_PAGECACHE_MARGIN: NLA_U64, bytes, below half the limit;
- *                                0 picks the default (limit / 32, at most
- *                                64 MiB)
+ *                                0 picks the default (limit / 32, at
+ *                                least 4 MiB, at most limit / 4 and 64 MiB)
  *    STRATOS_A_PAGECACHE_MODE: NLA_U8, enum stratos_pagecache_mode,
  *                              STRATOS_PAGECACHE_MODE_SYNC by default
  *    STRATOS_A_PAGECACHE_DIR: NLA_NUL_STRING, the cgroup's directory as the
