@@ -94,10 +94,10 @@ unit-test:
 	@/usr/bin/python3 selftests/check-spec.py
 
 # The VM selftests need every module, the tool and the test programs.
-vm-test: modules-all tools selftest-progs
+vm-test: modules-all tools sched-bt selftest-progs
 	@selftests/run.sh
 
-check: modules-all tools selftest-progs
+check: modules-all tools sched-bt selftest-progs
 	@selftests/check.sh
 
 # The netlink fuzzer's full run: a million messages on the debug kernel.
@@ -124,10 +124,10 @@ bench-vcore: module-stock tools
 demo: all
 	@$(VM)/run-vm.sh --kernel stock --name demo -- selftests/demo.sh
 
-vm-shell: modules-all tools
+vm-shell: modules-all tools sched-bt
 	@$(VM)/run-vm.sh --kernel $(KERNEL) --shell
 
-vm-run: modules-all tools
+vm-run: modules-all tools sched-bt
 	@$(VM)/run-vm.sh --kernel $(KERNEL) -- '$(CMD)'
 
 deps:
