@@ -203,7 +203,7 @@ test_rmmod_with_1000_entries() {
 	done
 	for i in $(seq 1000); do
 		echo "$base/c$i"
-	done | xargs -P 2 -I{} "$STRATOSCTL" cgroup set {} weight 50
+	done | /src/build/netlink/nl_bulk_set 50
 	[ "$(cat /sys/module/stratos/parameters/nr_cgroups)" = 1000 ] ||
 		fail "expected 1000 entries, have $(cat /sys/module/stratos/parameters/nr_cgroups)"
 	[ "$(stratosctl -j cgroup list | jq length)" = 1000 ] ||
