@@ -210,7 +210,7 @@ test_rmmod_with_1000_entries() {
 		fail "dump did not return 1000 entries"
 	rmmod stratos
 	! module_loaded || fail "module still loaded"
-	rmdir "$base"/c*
+	rmdir "$base"/c[0-9]*
 }
 
 run_test "core: load and unload 20 times" test_load_unload_20
