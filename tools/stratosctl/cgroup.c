@@ -58,9 +58,13 @@ static const char *const cg_attr_name_tab[] = {
 	[STRATOS_A_CGROUP_PAD] = "pad",
 };
 
-const struct snl_attr_names cg_attr_names = {
-	.names = cg_attr_name_tab,
-	.count = ARRAY_SIZE(cg_attr_name_tab),
+const struct snl_attr_names cg_attr_names = SNL_ATTR_NAMES(cg_attr_name_tab);
+
+static const struct cg_kind entry_kind = {
+	.id_attr = STRATOS_A_CGROUP_ID,
+	.noun = "cgroup",
+	.names = &cg_attr_names,
+	.enospc = "registry full: delete unused entries or raise the stratos module parameter max_cgroups",
 };
 
 /*
@@ -132,16 +136,7 @@ void cg_entry_print(const struct cg_entry *e, const char *event)
 {
 	char buf[32];
 
-	out_open_object(NULL);
-	if (event)
-		out_str(OUT_ANY, "event", NULL, event);
-	/* JSON leads with the key, text with what people read first. */
-	out_u64(OUT_JSON, "id", NULL, e->id);
-	if (e->path)
-		out_str(OUT_ANY, "path", "cgroup", e->path);
-	else
-		out_str(OUT_TEXT, NULL, NULL, "cgroup");
-	out_u64(OUT_TEXT, NULL, "id", e->id);
+	cg_print_head(event, e->id, e->path);
 	if (e->class >= 0)
 		out_str(OUT_ANY, "class", "class",
 			enum_name(class_names, ARRAY_SIZE(class_names),
@@ -259,113 +254,51 @@ static int parse_settings(int argc, char **argv, struct cg_settings *s)
 	return EXIT_SUCCESS;
 }
 
-/* A request carrying the cgroup id, or NULL when out of memory. */
-static struct nl_msg *cg_msg(const struct snl *nl, uint8_t cmd,
-			     const struct cgroup_ref *ref)
-{
-	struct nl_msg *msg = snl_msg_new(nl, cmd, 0);
-
-	if (msg && nla_put_u64(msg, STRATOS_A_CGROUP_ID, ref->id)) {
-		nlmsg_free(msg);
-		msg = NULL;
-	}
-	return msg;
-}
-
-/* Report the failure of @what on @ref, with advice for the usual errors. */
-static int cg_fail(const char *what, const struct cgroup_ref *ref, int err,
-		   const struct snl_err *e, const char *enoent)
-{
-	char head[PATH_MAX + 64];
-	const char *detail = NULL;
-
-	snprintf(head, sizeof(head), "cannot %s cgroup %s", what, ref->arg);
-	if (err == -ENOENT)
-		detail = enoent;
-	else if (err == -ENOSPC)
-		detail = "registry full: delete unused entries or raise the stratos module parameter max_cgroups";
-	return snl_report(head, err, e, &cg_attr_names, detail);
-}
-
-/* Resolve a command's PATH argument and open the socket. */
-static int cg_prepare(struct ctx *ctx, const char *arg,
-		      struct cgroup_ref *ref, struct snl **nl)
-{
-	int ret = cgroup_resolve(arg, ref);
-
-	return ret ? ret : ctx_nl(ctx, nl);
-}
-
 static int cg_set(struct ctx *ctx, int argc, char **argv)
 {
 	struct cg_settings s;
-	struct cgroup_ref ref;
-	struct snl_err e;
 	struct nl_msg *msg;
-	struct snl *nl;
+	struct cg_req rq;
 	int ret;
 
-	if (want_help(ctx, argc, argv)) {
-		cg_help(CG_SET);
-		return EXIT_SUCCESS;
-	}
 	if (argc < 1)
 		return usage_err("'cgroup set' needs a PATH (see 'stratosctl cgroup help')");
 	ret = parse_settings(argc - 1, argv + 1, &s);
-	if (ret)
-		return ret;
-	ret = cg_prepare(ctx, argv[0], &ref, &nl);
+	if (!ret)
+		ret = cg_req_open(ctx, &entry_kind, argv[0], &rq);
 	if (ret)
 		return ret;
 
-	msg = cg_msg(nl, STRATOS_CMD_CGROUP_SET, &ref);
-	if (!msg ||
-	    (s.class >= 0 &&
-	     nla_put_u8(msg, STRATOS_A_CGROUP_CLASS, s.class)) ||
-	    (s.weight >= 0 &&
-	     nla_put_u32(msg, STRATOS_A_CGROUP_WEIGHT, s.weight))) {
+	msg = cg_req_msg(&rq, STRATOS_CMD_CGROUP_SET);
+	if (msg &&
+	    ((s.class >= 0 &&
+	      nla_put_u8(msg, STRATOS_A_CGROUP_CLASS, s.class)) ||
+	     (s.weight >= 0 &&
+	      nla_put_u32(msg, STRATOS_A_CGROUP_WEIGHT, s.weight)))) {
 		nlmsg_free(msg);
-		return cg_fail("set", &ref, -ENOMEM, NULL, NULL);
+		msg = NULL;
 	}
-
-	ret = snl_call(nl, msg, NULL, NULL, &e);
-	nlmsg_free(msg);
-	if (ret)
-		return cg_fail("set", &ref, ret, &e,
-			       "the kernel knows no cgroup with its id (is it being removed?)");
-	return EXIT_SUCCESS;
+	ret = cg_req_send(&rq, msg, NULL, NULL);
+	return cg_req_done(&rq, "set", ret,
+			   "the kernel knows no cgroup with its id (is it being removed?)");
 }
 
 static int cg_del(struct ctx *ctx, int argc, char **argv)
 {
-	struct cgroup_ref ref;
-	struct snl_err e;
-	struct nl_msg *msg;
-	struct snl *nl;
+	struct cg_req rq;
 	int ret;
 
-	if (want_help(ctx, argc, argv)) {
-		cg_help(CG_DEL);
-		return EXIT_SUCCESS;
-	}
 	if (argc < 1)
 		return usage_err("'cgroup del' needs a PATH (see 'stratosctl cgroup help')");
 	if (argc > 1)
 		return usage_err("'cgroup del' takes one PATH, got '%s' too",
 				 argv[1]);
-	ret = cg_prepare(ctx, argv[0], &ref, &nl);
+	ret = cg_req_open(ctx, &entry_kind, argv[0], &rq);
 	if (ret)
 		return ret;
-
-	msg = cg_msg(nl, STRATOS_CMD_CGROUP_DEL, &ref);
-	if (!msg)
-		return cg_fail("delete", &ref, -ENOMEM, NULL, NULL);
-	ret = snl_call(nl, msg, NULL, NULL, &e);
-	nlmsg_free(msg);
-	if (ret)
-		return cg_fail("delete", &ref, ret, &e,
-			       "it has no stratos entry");
-	return EXIT_SUCCESS;
+	ret = cg_req_send(&rq, cg_req_msg(&rq, STRATOS_CMD_CGROUP_DEL), NULL,
+			  NULL);
+	return cg_req_done(&rq, "delete", ret, "it has no stratos entry");
 }
 
 /* Entries of a dump, kept until it completes uninterrupted. */
@@ -448,10 +381,6 @@ static int cg_list(struct ctx *ctx, int argc, char **argv)
 	size_t i;
 	int ret;
 
-	if (want_help(ctx, argc, argv)) {
-		cg_help(CG_LIST);
-		return EXIT_SUCCESS;
-	}
 	if (argc > 0)
 		return usage_err("'cgroup list' takes no arguments, got '%s'",
 				 argv[0]);
@@ -497,37 +426,24 @@ static int cg_show_one(struct nl_msg *msg, void *arg)
 
 static int cg_show(struct ctx *ctx, int argc, char **argv)
 {
-	struct cgroup_ref ref;
 	bool shown = false;
-	struct snl_err e;
-	struct nl_msg *msg;
-	struct snl *nl;
+	struct cg_req rq;
 	int ret;
 
-	if (want_help(ctx, argc, argv)) {
-		cg_help(CG_SHOW);
-		return EXIT_SUCCESS;
-	}
 	if (argc == 0)
 		return cg_list(ctx, argc, argv);
 	if (argc > 1)
 		return usage_err("'cgroup show' takes one PATH, got '%s' too",
 				 argv[1]);
-	ret = cg_prepare(ctx, argv[0], &ref, &nl);
+	ret = cg_req_open(ctx, &entry_kind, argv[0], &rq);
 	if (ret)
 		return ret;
-
-	msg = cg_msg(nl, STRATOS_CMD_CGROUP_GET, &ref);
-	if (!msg)
-		return cg_fail("show", &ref, -ENOMEM, NULL, NULL);
-	ret = snl_call(nl, msg, cg_show_one, &shown, &e);
-	nlmsg_free(msg);
+	ret = cg_req_send(&rq, cg_req_msg(&rq, STRATOS_CMD_CGROUP_GET),
+			  cg_show_one, &shown);
 	if (!ret && !shown)
 		ret = -EBADMSG;
-	if (ret)
-		return cg_fail("show", &ref, ret, &e,
-			       "it has no stratos entry (create one with 'stratosctl cgroup set')");
-	return EXIT_SUCCESS;
+	return cg_req_done(&rq, "show", ret,
+			   "it has no stratos entry (create one with 'stratosctl cgroup set')");
 }
 
 int do_cgroup(struct ctx *ctx, int argc, char **argv)
@@ -544,6 +460,11 @@ int do_cgroup(struct ctx *ctx, int argc, char **argv)
 	}
 
 	cmd = kw_match(cg_cmds, argv[0]);
+	/* Here for every command: "cgroup set -h" needs no PATH. */
+	if (cmd >= 0 && want_help(ctx, argc - 1, argv + 1)) {
+		cg_help(cmd);
+		return EXIT_SUCCESS;
+	}
 	switch (cmd) {
 	case CG_SET:
 		return cg_set(ctx, argc - 1, argv + 1);

@@ -229,6 +229,17 @@ static int call_local_err(struct snl_err *err, int nlerr)
 }
 
 /*
+ * No error: what snl_call() starts from, and what snl_report() reads as
+ * "nothing but the errno" (a request that could not even be built).
+ */
+void snl_err_init(struct snl_err *err)
+{
+	memset(err, 0, sizeof(*err));
+	err->ea.miss_type = -1;
+	err->attr = -1;
+}
+
+/*
  * Send @req (which the caller still owns) and collect the answer: @fn, if
  * any, is called for each reply message of the stratos family. Returns 0,
  * SNL_DUMP_INTR when a dump completed but was interrupted (the caller
@@ -248,10 +259,7 @@ int snl_call(struct snl *nl, struct nl_msg *req, snl_msg_fn fn, void *arg,
 	struct nl_cb *cb;
 	int ret;
 
-	memset(err, 0, sizeof(*err));
-	err->ea.miss_type = -1;
-	err->attr = -1;
-
+	snl_err_init(err);
 	ret = nl_send_auto(nl->sk, req);
 	if (ret < 0)
 		return call_local_err(err, ret);

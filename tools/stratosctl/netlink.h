@@ -30,6 +30,12 @@ struct snl_attr_names {
 	int count;
 };
 
+/* An snl_attr_names initializer for the array @tab of names. */
+#define SNL_ATTR_NAMES(tab)	{					\
+	.names = (tab),							\
+	.count = sizeof(tab) / sizeof((tab)[0]),			\
+}
+
 /* snl_call() result: the dump finished, but the registry changed under it. */
 #define SNL_DUMP_INTR	1
 
@@ -38,6 +44,7 @@ typedef int (*snl_msg_fn)(struct nl_msg *msg, void *arg);
 int snl_open(struct snl *nl);
 void snl_close(struct snl *nl);
 struct nl_msg *snl_msg_new(const struct snl *nl, uint8_t cmd, int flags);
+void snl_err_init(struct snl_err *err);
 int snl_call(struct snl *nl, struct nl_msg *req, snl_msg_fn fn, void *arg,
 	     struct snl_err *err);
 int snl_parse(struct nl_msg *msg, struct nlattr **tb, int maxtype,

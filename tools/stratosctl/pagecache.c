@@ -56,9 +56,13 @@ static const char *const pc_attr_name_tab[] = {
 	[STRATOS_A_PAGECACHE_PAD] = "pad",
 };
 
-static const struct snl_attr_names pc_attr_names = {
-	.names = pc_attr_name_tab,
-	.count = ARRAY_SIZE(pc_attr_name_tab),
+static const struct snl_attr_names pc_attr_names =
+	SNL_ATTR_NAMES(pc_attr_name_tab);
+
+static const struct cg_kind pc_kind = {
+	.id_attr = STRATOS_A_PAGECACHE_ID,
+	.noun = "page-cache limit of",
+	.names = &pc_attr_names,
 };
 
 static struct nla_policy pc_policy[STRATOS_A_PAGECACHE_MAX + 1] = {
@@ -105,16 +109,9 @@ static int pc_print_msg(struct nl_msg *msg, const char *event)
 	    !tb[STRATOS_A_PAGECACHE_ID])
 		return -EBADMSG;
 
-	out_open_object(NULL);
-	if (event)
-		out_str(OUT_ANY, "event", NULL, event);
-	out_u64(OUT_JSON, "id", NULL, nla_get_u64(tb[STRATOS_A_PAGECACHE_ID]));
-	if (tb[STRATOS_A_PAGECACHE_PATH])
-		out_str(OUT_ANY, "path", "cgroup",
-			nla_get_string(tb[STRATOS_A_PAGECACHE_PATH]));
-	else
-		out_str(OUT_TEXT, NULL, NULL, "cgroup");
-	out_u64(OUT_TEXT, NULL, "id", nla_get_u64(tb[STRATOS_A_PAGECACHE_ID]));
+	cg_print_head(event, nla_get_u64(tb[STRATOS_A_PAGECACHE_ID]),
+		      tb[STRATOS_A_PAGECACHE_PATH] ?
+		      nla_get_string(tb[STRATOS_A_PAGECACHE_PATH]) : NULL);
 	if (tb[STRATOS_A_PAGECACHE_MODE]) {
 		mode = nla_get_u8(tb[STRATOS_A_PAGECACHE_MODE]);
 		out_str(OUT_ANY, "mode", "mode",
@@ -240,97 +237,50 @@ static int pc_parse_set(int argc, char **argv, struct pc_settings *s)
 	return EXIT_SUCCESS;
 }
 
-static int pc_fail(const char *what, const struct cgroup_ref *ref, int err,
-		   const struct snl_err *e, const char *enoent)
-{
-	char head[PATH_MAX + 64];
-
-	snprintf(head, sizeof(head), "cannot %s page-cache limit of %s", what,
-		 ref->arg);
-	return snl_report(head, err, e, &pc_attr_names,
-			  err == -ENOENT ? enoent : NULL);
-}
-
-static struct nl_msg *pc_msg(const struct snl *nl, uint8_t cmd,
-			     const struct cgroup_ref *ref)
-{
-	struct nl_msg *msg = snl_msg_new(nl, cmd, 0);
-
-	if (msg && nla_put_u64(msg, STRATOS_A_PAGECACHE_ID, ref->id)) {
-		nlmsg_free(msg);
-		msg = NULL;
-	}
-	return msg;
-}
-
 static int pc_set(struct ctx *ctx, int argc, char **argv)
 {
 	struct pc_settings s;
-	struct cgroup_ref ref;
-	struct snl_err e;
 	struct nl_msg *msg;
-	struct snl *nl;
+	struct cg_req rq;
 	int ret;
 
-	if (want_help(ctx, argc, argv)) {
-		pc_help(PC_SET);
-		return EXIT_SUCCESS;
-	}
 	if (argc < 1)
 		return usage_err("'pagecache set' needs a PATH and a SIZE (see 'stratosctl pagecache help')");
 	ret = pc_parse_set(argc - 1, argv + 1, &s);
-	if (ret)
-		return ret;
-	ret = cgroup_resolve(argv[0], &ref);
 	if (!ret)
-		ret = ctx_nl(ctx, &nl);
+		ret = cg_req_open(ctx, &pc_kind, argv[0], &rq);
 	if (ret)
 		return ret;
 
-	msg = pc_msg(nl, STRATOS_CMD_PAGECACHE_SET, &ref);
-	if (!msg || nla_put_string(msg, STRATOS_A_PAGECACHE_DIR, ref.path) ||
-	    nla_put_u64(msg, STRATOS_A_PAGECACHE_LIMIT, s.limit) ||
-	    (s.margin >= 0 &&
-	     nla_put_u64(msg, STRATOS_A_PAGECACHE_MARGIN, s.margin)) ||
-	    (s.mode >= 0 && nla_put_u8(msg, STRATOS_A_PAGECACHE_MODE, s.mode))) {
+	msg = cg_req_msg(&rq, STRATOS_CMD_PAGECACHE_SET);
+	if (msg &&
+	    (nla_put_string(msg, STRATOS_A_PAGECACHE_DIR, rq.ref.path) ||
+	     nla_put_u64(msg, STRATOS_A_PAGECACHE_LIMIT, s.limit) ||
+	     (s.margin >= 0 &&
+	      nla_put_u64(msg, STRATOS_A_PAGECACHE_MARGIN, s.margin)) ||
+	     (s.mode >= 0 &&
+	      nla_put_u8(msg, STRATOS_A_PAGECACHE_MODE, s.mode)))) {
 		nlmsg_free(msg);
-		return pc_fail("set", &ref, -ENOMEM, NULL, NULL);
+		msg = NULL;
 	}
-	ret = snl_call(nl, msg, NULL, NULL, &e);
-	nlmsg_free(msg);
-	if (ret)
-		return pc_fail("set", &ref, ret, &e,
-			       "the kernel knows no cgroup with its id (is it being removed?)");
-	return EXIT_SUCCESS;
+	ret = cg_req_send(&rq, msg, NULL, NULL);
+	return cg_req_done(&rq, "set", ret,
+			   "the kernel knows no cgroup with its id (is it being removed?)");
 }
 
 static int pc_clear(struct ctx *ctx, int argc, char **argv)
 {
-	struct cgroup_ref ref;
-	struct snl_err e;
-	struct nl_msg *msg;
-	struct snl *nl;
+	struct cg_req rq;
 	int ret;
 
-	if (want_help(ctx, argc, argv)) {
-		pc_help(PC_CLEAR);
-		return EXIT_SUCCESS;
-	}
 	if (argc != 1)
 		return usage_err("'pagecache clear' takes one PATH");
-	ret = cgroup_resolve(argv[0], &ref);
-	if (!ret)
-		ret = ctx_nl(ctx, &nl);
+	ret = cg_req_open(ctx, &pc_kind, argv[0], &rq);
 	if (ret)
 		return ret;
-	msg = pc_msg(nl, STRATOS_CMD_PAGECACHE_DEL, &ref);
-	if (!msg)
-		return pc_fail("clear", &ref, -ENOMEM, NULL, NULL);
-	ret = snl_call(nl, msg, NULL, NULL, &e);
-	nlmsg_free(msg);
-	if (ret)
-		return pc_fail("clear", &ref, ret, &e, "it has no page-cache limit");
-	return EXIT_SUCCESS;
+	ret = cg_req_send(&rq, cg_req_msg(&rq, STRATOS_CMD_PAGECACHE_DEL),
+			  NULL, NULL);
+	return cg_req_done(&rq, "clear", ret, "it has no page-cache limit");
 }
 
 static int pc_list(struct ctx *ctx)
@@ -368,35 +318,21 @@ static int pc_list(struct ctx *ctx)
 
 static int pc_show(struct ctx *ctx, int argc, char **argv)
 {
-	struct cgroup_ref ref;
-	struct snl_err e;
-	struct nl_msg *msg;
-	struct snl *nl;
+	struct cg_req rq;
 	int ret;
 
-	if (want_help(ctx, argc, argv)) {
-		pc_help(PC_SHOW);
-		return EXIT_SUCCESS;
-	}
 	if (argc == 0)
 		return pc_list(ctx);
 	if (argc > 1)
 		return usage_err("'pagecache show' takes one PATH, got '%s' too",
 				 argv[1]);
-	ret = cgroup_resolve(argv[0], &ref);
-	if (!ret)
-		ret = ctx_nl(ctx, &nl);
+	ret = cg_req_open(ctx, &pc_kind, argv[0], &rq);
 	if (ret)
 		return ret;
-	msg = pc_msg(nl, STRATOS_CMD_PAGECACHE_GET, &ref);
-	if (!msg)
-		return pc_fail("show", &ref, -ENOMEM, NULL, NULL);
-	ret = snl_call(nl, msg, pc_print, NULL, &e);
-	nlmsg_free(msg);
-	if (ret)
-		return pc_fail("show", &ref, ret, &e,
-			       "it has no page-cache limit (set one with 'stratosctl pagecache set')");
-	return EXIT_SUCCESS;
+	ret = cg_req_send(&rq, cg_req_msg(&rq, STRATOS_CMD_PAGECACHE_GET),
+			  pc_print, NULL);
+	return cg_req_done(&rq, "show", ret,
+			   "it has no page-cache limit (set one with 'stratosctl pagecache set')");
 }
 
 int do_pagecache(struct ctx *ctx, int argc, char **argv)
@@ -411,6 +347,11 @@ int do_pagecache(struct ctx *ctx, int argc, char **argv)
 		return pc_list(ctx);
 	}
 	cmd = kw_match(pc_cmds, argv[0]);
+	/* Here for every command: "pagecache set -h" needs no PATH. */
+	if (cmd >= 0 && want_help(ctx, argc - 1, argv + 1)) {
+		pc_help(cmd);
+		return EXIT_SUCCESS;
+	}
 	switch (cmd) {
 	case PC_SET:
 		return pc_set(ctx, argc - 1, argv + 1);

@@ -73,4 +73,33 @@ struct cgroup_ref {
 
 int cgroup_resolve(const char *arg, struct cgroup_ref *ref);
 
+/*
+ * An object the kernel keys by cgroup id (a registry entry, a page-cache
+ * limit, vcore accounting): how its requests carry the id and how their
+ * failures read, "cannot WHAT NOUN PATH: reason".
+ */
+struct cg_kind {
+	int id_attr;		/* the attribute that carries the id */
+	const char *noun;	/* "cgroup", "page-cache limit of" */
+	const struct snl_attr_names *names;
+	const char *enospc;	/* advice when the kernel's table is full */
+};
+
+/* One request about a cgroup named on the command line. */
+struct cg_req {
+	const struct cg_kind *kind;
+	struct cgroup_ref ref;
+	struct snl *nl;
+	struct snl_err err;	/* why the last cg_req_send() failed */
+};
+
+int cg_req_open(struct ctx *ctx, const struct cg_kind *kind, const char *arg,
+		struct cg_req *rq);
+struct nl_msg *cg_req_msg(const struct cg_req *rq, uint8_t cmd);
+int cg_req_send(struct cg_req *rq, struct nl_msg *msg, snl_msg_fn fn,
+		void *arg);
+int cg_req_done(const struct cg_req *rq, const char *what, int err,
+		const char *enoent);
+void cg_print_head(const char *event, uint64_t id, const char *path);
+
 #endif /* STRATOSCTL_H */

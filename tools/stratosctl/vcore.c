@@ -55,10 +55,8 @@ static const char *const cpu_attr_name_tab[] = {
 	[STRATOS_A_VCORE_CPU_FACTOR_BUSY] = "factor-busy",
 };
 
-static const struct snl_attr_names cpu_attr_names = {
-	.names = cpu_attr_name_tab,
-	.count = ARRAY_SIZE(cpu_attr_name_tab),
-};
+static const struct snl_attr_names cpu_attr_names =
+	SNL_ATTR_NAMES(cpu_attr_name_tab);
 
 static const char *const cg_vattr_name_tab[] = {
 	[STRATOS_A_VCORE_CGROUP_ID] = "id",
@@ -66,9 +64,13 @@ static const char *const cg_vattr_name_tab[] = {
 	[STRATOS_A_VCORE_CGROUP_DIR] = "dir",
 };
 
-static const struct snl_attr_names cg_vattr_names = {
-	.names = cg_vattr_name_tab,
-	.count = ARRAY_SIZE(cg_vattr_name_tab),
+static const struct snl_attr_names cg_vattr_names =
+	SNL_ATTR_NAMES(cg_vattr_name_tab);
+
+static const struct cg_kind vcg_kind = {
+	.id_attr = STRATOS_A_VCORE_CGROUP_ID,
+	.noun = "cgroup",
+	.names = &cg_vattr_names,
 };
 
 static struct nla_policy cpu_policy[STRATOS_A_VCORE_CPU_MAX + 1] = {
@@ -156,6 +158,14 @@ int vc_cpus_get(struct snl *nl, struct vc_cpus *l)
 		return snl_report("cannot read CPU factors", ret, &e,
 				  &cpu_attr_names, NULL);
 	return EXIT_SUCCESS;
+}
+
+/* Open the socket into @nl and read every CPU. Returns an exit status. */
+int vc_cpus_load(struct ctx *ctx, struct snl **nl, struct vc_cpus *l)
+{
+	int ret = ctx_nl(ctx, nl);
+
+	return ret ? ret : vc_cpus_get(*nl, l);
 }
 
 static const struct vc_cpu *vc_find(const struct vc_cpus *l, unsigned int cpu)
@@ -261,7 +271,8 @@ static uint32_t vc_capacity(const struct vc_cpu *c)
 	return c->sibling >= 0 ? c->busy : c->idle;
 }
 
-static void print_factor(const char *key, const char *label, uint64_t ppm)
+/* A factor, or anything in its millionths: "1.250" for people, ppm in JSON. */
+void vc_print_factor(const char *key, const char *label, uint64_t ppm)
 {
 	char buf[32];
 
@@ -353,9 +364,7 @@ static int factors_show(struct ctx *ctx, int argc, char **argv)
 				 argv[1]);
 	ret = vc_cpulist_arg(argc ? argv[0] : "all", &set);
 	if (!ret)
-		ret = ctx_nl(ctx, &nl);
-	if (!ret)
-		ret = vc_cpus_get(nl, &l);
+		ret = vc_cpus_load(ctx, &nl, &l);
 	if (ret)
 		goto out;
 
@@ -369,10 +378,12 @@ static int factors_show(struct ctx *ctx, int argc, char **argv)
 		out_u64(OUT_ANY, "cpu", "cpu", c->cpu);
 		out_str(OUT_TEXT, NULL, NULL, c->online ? "online" : "offline");
 		out_u64(OUT_JSON, "online", NULL, c->online);
-		print_factor("idle_ppm", "idle", c->idle);
-		print_factor("busy_ppm", "busy", c->busy);
-		print_factor("default_idle_ppm", "default_idle", c->def_idle);
-		print_factor("default_busy_ppm", "default_busy", c->def_busy);
+		vc_print_factor("idle_ppm", "idle", c->idle);
+		vc_print_factor("busy_ppm", "busy", c->busy);
+		vc_print_factor("default_idle_ppm", "default_idle",
+				c->def_idle);
+		vc_print_factor("default_busy_ppm", "default_busy",
+				c->def_busy);
 		if (c->sibling >= 0)
 			out_u64(OUT_ANY, "sibling", "sibling", c->sibling);
 		out_u64(OUT_JSON, "busy_ns", NULL, c->busy_ns);
@@ -447,9 +458,7 @@ static int factors_apply(struct ctx *ctx, const char *list,
 	unsigned int cpu;
 	int ret;
 
-	ret = ctx_nl(ctx, &nl);
-	if (!ret)
-		ret = vc_cpus_get(nl, &l);
+	ret = vc_cpus_load(ctx, &nl, &l);
 	for (cpu = 0; !ret && cpu < VC_MAX_CPUS; cpu++) {
 		const struct vc_cpu *c;
 
@@ -537,42 +546,24 @@ static int do_factors(struct ctx *ctx, int argc, char **argv)
 static int vc_cg_request(struct ctx *ctx, int argc, char **argv, uint8_t cmd,
 			 const char *what)
 {
-	struct cgroup_ref ref;
-	char head[PATH_MAX + 64];
-	struct nl_msg *msg;
-	struct snl_err e;
-	struct snl *nl;
+	struct cg_req rq;
 	int ret;
 
 	if (argc != 1)
 		return usage_err("'vcore %s' takes one PATH (see 'stratosctl vcore help')",
 				 what);
-	ret = cgroup_resolve(argv[0], &ref);
-	if (!ret)
-		ret = ctx_nl(ctx, &nl);
+	ret = cg_req_open(ctx, &vcg_kind, argv[0], &rq);
 	if (ret)
 		return ret;
-	snprintf(head, sizeof(head), "cannot %s cgroup %s", what, ref.arg);
-	msg = snl_msg_new(nl, cmd, 0);
-	if (!msg || nla_put_u64(msg, STRATOS_A_VCORE_CGROUP_ID, ref.id)) {
-		nlmsg_free(msg);
-		return snl_report(head, -ENOMEM, NULL, NULL, NULL);
-	}
-	ret = snl_call(nl, msg, NULL, NULL, &e);
-	nlmsg_free(msg);
-	if (ret)
-		return snl_report(head, ret, &e, &cg_vattr_names, NULL);
-	return EXIT_SUCCESS;
+	ret = cg_req_send(&rq, cg_req_msg(&rq, cmd), NULL, NULL);
+	return cg_req_done(&rq, what, ret, NULL);
 }
 
 static int vc_limit(struct ctx *ctx, int argc, char **argv)
 {
-	char head[PATH_MAX + 64];
-	struct cgroup_ref ref;
 	struct nl_msg *msg;
-	struct snl_err e;
-	struct snl *nl;
 	uint32_t limit = 0;
+	struct cg_req rq;
 	int ret;
 
 	if (argc != 2)
@@ -583,25 +574,19 @@ static int vc_limit(struct ctx *ctx, int argc, char **argv)
 			return usage_err("invalid limit '%s': %s (give vcores, 0.01..1000, e.g. 2.0; 'none' lifts the limit)",
 					 argv[1], vc_parse_strerror(ret));
 	}
-	ret = cgroup_resolve(argv[0], &ref);
-	if (!ret)
-		ret = ctx_nl(ctx, &nl);
+	ret = cg_req_open(ctx, &vcg_kind, argv[0], &rq);
 	if (ret)
 		return ret;
-	snprintf(head, sizeof(head), "cannot %s cgroup %s",
-		 limit ? "limit" : "lift the limit of", ref.arg);
-	msg = snl_msg_new(nl, STRATOS_CMD_VCORE_CGROUP_SET, 0);
-	if (!msg || nla_put_u64(msg, STRATOS_A_VCORE_CGROUP_ID, ref.id) ||
-	    nla_put_u32(msg, STRATOS_A_VCORE_CGROUP_LIMIT, limit) ||
-	    nla_put_string(msg, STRATOS_A_VCORE_CGROUP_DIR, ref.path)) {
+	msg = cg_req_msg(&rq, STRATOS_CMD_VCORE_CGROUP_SET);
+	if (msg &&
+	    (nla_put_u32(msg, STRATOS_A_VCORE_CGROUP_LIMIT, limit) ||
+	     nla_put_string(msg, STRATOS_A_VCORE_CGROUP_DIR, rq.ref.path))) {
 		nlmsg_free(msg);
-		return snl_report(head, -ENOMEM, NULL, NULL, NULL);
+		msg = NULL;
 	}
-	ret = snl_call(nl, msg, NULL, NULL, &e);
-	nlmsg_free(msg);
-	if (ret)
-		return snl_report(head, ret, &e, &cg_vattr_names, NULL);
-	return EXIT_SUCCESS;
+	ret = cg_req_send(&rq, msg, NULL, NULL);
+	return cg_req_done(&rq, limit ? "limit" : "lift the limit of", ret,
+			   NULL);
 }
 
 struct vcg {
@@ -648,7 +633,7 @@ static void vcg_print(const struct vcg *g, const struct vcg *before,
 	out_str(OUT_TEXT, NULL, "cpu_s", buf);
 	out_u64(OUT_JSON, "cpu_ns", NULL, g->cpu_ns);
 	if (g->limit) {
-		print_factor("limit_ppm", "limit", g->limit);
+		vc_print_factor("limit_ppm", "limit", g->limit);
 		out_u64(OUT_ANY, "quota_us", "quota_us", g->quota);
 	}
 	if (before) {
@@ -668,28 +653,16 @@ static void vcg_print(const struct vcg *g, const struct vcg *before,
 	out_nl();
 }
 
-static int vcg_get(struct snl *nl, const struct cgroup_ref *ref,
-		   struct vcg *g)
+static int vcg_get(struct cg_req *rq, struct vcg *g)
 {
-	char head[PATH_MAX + 64];
-	struct nl_msg *msg;
-	struct snl_err e;
 	int ret;
 
-	snprintf(head, sizeof(head), "cannot show cgroup %s", ref->arg);
 	g->got = false;
-	msg = snl_msg_new(nl, STRATOS_CMD_VCORE_CGROUP_GET, 0);
-	if (!msg || nla_put_u64(msg, STRATOS_A_VCORE_CGROUP_ID, ref->id)) {
-		nlmsg_free(msg);
-		return snl_report(head, -ENOMEM, NULL, NULL, NULL);
-	}
-	ret = snl_call(nl, msg, vcg_parse, g, &e);
-	nlmsg_free(msg);
+	ret = cg_req_send(rq, cg_req_msg(rq, STRATOS_CMD_VCORE_CGROUP_GET),
+			  vcg_parse, g);
 	if (!ret && !g->got)
 		ret = -EBADMSG;
-	if (ret)
-		return snl_report(head, ret, &e, &cg_vattr_names, NULL);
-	return EXIT_SUCCESS;
+	return cg_req_done(rq, "show", ret, NULL);
 }
 
 static double mono_now(void)
@@ -750,8 +723,8 @@ static int vcg_list(struct snl *nl)
 static int vc_show(struct ctx *ctx, int argc, char **argv)
 {
 	struct vcg before, after;
-	struct cgroup_ref ref;
 	double seconds = 0, t0;
+	struct cg_req rq;
 	struct snl *nl;
 	int ret;
 
@@ -761,10 +734,11 @@ static int vc_show(struct ctx *ctx, int argc, char **argv)
 	if (argc == 0)
 		return vcg_list(nl);
 	ret = interval_arg(argc - 1, argv + 1, &seconds);
+	/* The socket is open already: this only resolves the PATH. */
 	if (!ret)
-		ret = cgroup_resolve(argv[0], &ref);
+		ret = cg_req_open(ctx, &vcg_kind, argv[0], &rq);
 	if (!ret)
-		ret = vcg_get(nl, &ref, &before);
+		ret = vcg_get(&rq, &before);
 	if (ret)
 		return ret;
 	if (seconds <= 0) {
@@ -773,7 +747,7 @@ static int vc_show(struct ctx *ctx, int argc, char **argv)
 	}
 	t0 = mono_now();
 	usleep((useconds_t)(seconds * 1e6));
-	ret = vcg_get(nl, &ref, &after);
+	ret = vcg_get(&rq, &after);
 	if (!ret)
 		vcg_print(&after, &before, mono_now() - t0);
 	return ret;

@@ -54,9 +54,11 @@ struct vc_cpus {
 struct ctx;
 struct snl;
 int vc_cpus_get(struct snl *nl, struct vc_cpus *l);
+int vc_cpus_load(struct ctx *ctx, struct snl **nl, struct vc_cpus *l);
 int vc_factors_put(struct snl *nl, unsigned int cpu, int64_t idle,
 		   int64_t busy);
 int do_vcore(struct ctx *ctx, int argc, char **argv);
 int vc_calibrate(struct ctx *ctx, int argc, char **argv);
+void vc_print_factor(const char *key, const char *label, uint64_t ppm);
 
 #endif /* STRATOSCTL_VCORE_H */

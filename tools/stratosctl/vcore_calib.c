@@ -199,41 +199,34 @@ static uint32_t to_factor(double score, double reference)
 	return (uint32_t)f;
 }
 
+/* A score: one decimal for people, rounded to a whole number in JSON. */
+static void print_score(const char *key, double score)
+{
+	char buf[32];
+
+	snprintf(buf, sizeof(buf), "%.1f", score);
+	out_str(OUT_TEXT, NULL, key, buf);
+	out_u64(OUT_JSON, key, NULL, (uint64_t)(score + 0.5));
+}
+
 static void calib_print(const struct calib_result *r, size_t n,
 			double reference)
 {
-	char buf[32];
 	size_t i;
 
 	out_open_object(NULL);
-	snprintf(buf, sizeof(buf), "%.1f", reference);
-	out_str(OUT_TEXT, NULL, "reference", buf);
-	out_u64(OUT_JSON, "reference", NULL, (uint64_t)(reference + 0.5));
+	print_score("reference", reference);
 	out_nl();
 	out_open_array("cpus", NULL);
 	for (i = 0; i < n; i++) {
 		out_open_object(NULL);
 		out_u64(OUT_ANY, "cpu", "cpu", r[i].cpu);
-		snprintf(buf, sizeof(buf), "%.1f", r[i].idle);
-		out_str(OUT_TEXT, NULL, "score_idle", buf);
-		out_u64(OUT_JSON, "score_idle", NULL,
-			(uint64_t)(r[i].idle + 0.5));
-		snprintf(buf, sizeof(buf), "%.1f", r[i].busy);
-		out_str(OUT_TEXT, NULL, "score_busy", buf);
-		out_u64(OUT_JSON, "score_busy", NULL,
-			(uint64_t)(r[i].busy + 0.5));
-		vc_format_fixed(buf, sizeof(buf),
-				to_factor(r[i].idle, reference),
-				STRATOS_VCORE_FACTOR_SCALE, 3);
-		out_str(OUT_TEXT, NULL, "idle", buf);
-		out_u64(OUT_JSON, "idle_ppm", NULL,
-			to_factor(r[i].idle, reference));
-		vc_format_fixed(buf, sizeof(buf),
-				to_factor(r[i].busy, reference),
-				STRATOS_VCORE_FACTOR_SCALE, 3);
-		out_str(OUT_TEXT, NULL, "busy", buf);
-		out_u64(OUT_JSON, "busy_ppm", NULL,
-			to_factor(r[i].busy, reference));
+		print_score("score_idle", r[i].idle);
+		print_score("score_busy", r[i].busy);
+		vc_print_factor("idle_ppm", "idle",
+				to_factor(r[i].idle, reference));
+		vc_print_factor("busy_ppm", "busy",
+				to_factor(r[i].busy, reference));
 		out_close_object();
 		out_nl();
 	}
@@ -326,9 +319,7 @@ int vc_calibrate(struct ctx *ctx, int argc, char **argv)
 
 	ret = calib_args(argc, argv, &c, &set);
 	if (!ret)
-		ret = ctx_nl(ctx, &nl);
-	if (!ret)
-		ret = vc_cpus_get(nl, &l);
+		ret = vc_cpus_load(ctx, &nl, &l);
 	if (ret)
 		goto out;
 	for (i = 0; i < l.n; i++)

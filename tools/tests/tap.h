@@ -48,7 +48,7 @@ static void __attribute__((format(printf, 1, 2))) diag(const char *fmt, ...)
 }
 
 /* Compare strings, showing both on failure. */
-static bool __attribute__((format(printf, 3, 4)))
+static inline bool __attribute__((format(printf, 3, 4)))
 ok_str(const char *got, const char *want, const char *fmt, ...)
 {
 	bool pass = got && !strcmp(got, want);

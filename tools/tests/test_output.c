@@ -8,14 +8,63 @@
 #include "output.h"
 #include "tap.h"
 
-static void check_json(const char *in, const char *want, const char *name)
+/* An escaper's input, what it must make of it, and the check's name. */
+struct esc_case {
+	const char *in;
+	const char *want;
+	const char *name;
+};
+
+static const struct esc_case json_cases[] = {
+	{ "", "", "empty" },
+	{ "/a/b c", "/a/b c", "plain" },
+	{ "a\"b", "a\\\"b", "quote" },
+	{ "a\\b", "a\\\\b", "backslash" },
+	{ "\b\f\n\r\t", "\\b\\f\\n\\r\\t", "short escapes" },
+	{ "\x01\x1f", "\\u0001\\u001f", "other control characters" },
+	{ "\x7f", "\\u007f", "DEL" },
+	{ "/caf\xc3\xa9", "/caf\xc3\xa9", "UTF-8 passes through" },
+	{ "\xf0\x9f\x90\xa7", "\xf0\x9f\x90\xa7", "4-byte UTF-8" },
+	{ "a\xff" "b", "a\\ufffdb", "invalid byte" },
+	{ "a\xc3", "a\\ufffd", "truncated sequence at the end" },
+	{ "\xc3(", "\\ufffd(", "bad continuation byte" },
+	{ "\xc0\xaf", "\\ufffd\\ufffd", "overlong form" },
+	{ "\xed\xa0\x80", "\\ufffd\\ufffd\\ufffd", "surrogate" },
+	{ "\xf4\x90\x80\x80", "\\ufffd\\ufffd\\ufffd\\ufffd",
+	  "above U+10FFFF" },
+	{ "/", "/", "slash is not escaped" },
+};
+
+static const struct esc_case text_cases[] = {
+	{ "/a/b c", "/a/b c", "plain" },
+	{ "a\nb", "a\\x0ab", "newline" },
+	{ "\x1b[31mred", "\\x1b[31mred", "terminal escape" },
+	{ "\x7f", "\\x7f", "DEL" },
+	{ "\xc2\x9b" "2J", "\\xc2\\x9b2J", "C1 control (CSI)" },
+	{ "\xc2\xa0", "\xc2\xa0", "U+00A0 is no control" },
+	{ "caf\xc3\xa9", "caf\xc3\xa9", "UTF-8 passes through" },
+	{ "a\xff", "a\\xff", "invalid byte" },
+	{ "a\\b", "a\\\\b", "backslash doubled" },
+};
+
+/*
+ * Both escapers have one contract: escape into a buffer and return the
+ * whole length, like snprintf(). A wrong length adds a failed check of
+ * its own, so a passing run still counts one check per case.
+ */
+static void check_escape(size_t (*escape)(char *, size_t, const char *),
+			 const char *fn, const struct esc_case *cases,
+			 size_t count)
 {
 	char buf[256];
-	size_t n = json_escape(buf, sizeof(buf), in);
+	size_t i, n;
 
-	ok_str(buf, want, "json_escape: %s", name);
-	if (n != strlen(want))
-		ok(false, "json_escape: %s: length %zu", name, n);
+	for (i = 0; i < count; i++) {
+		n = escape(buf, sizeof(buf), cases[i].in);
+		ok_str(buf, cases[i].want, "%s: %s", fn, cases[i].name);
+		if (n != strlen(cases[i].want))
+			ok(false, "%s: %s: length %zu", fn, cases[i].name, n);
+	}
 }
 
 static void test_json_escape(void)
@@ -23,23 +72,8 @@ static void test_json_escape(void)
 	char small[4];
 	size_t n;
 
-	check_json("", "", "empty");
-	check_json("/a/b c", "/a/b c", "plain");
-	check_json("a\"b", "a\\\"b", "quote");
-	check_json("a\\b", "a\\\\b", "backslash");
-	check_json("\b\f\n\r\t", "\\b\\f\\n\\r\\t", "short escapes");
-	check_json("\x01\x1f", "\\u0001\\u001f", "other control characters");
-	check_json("\x7f", "\\u007f", "DEL");
-	check_json("/caf\xc3\xa9", "/caf\xc3\xa9", "UTF-8 passes through");
-	check_json("\xf0\x9f\x90\xa7", "\xf0\x9f\x90\xa7", "4-byte UTF-8");
-	check_json("a\xff" "b", "a\\ufffdb", "invalid byte");
-	check_json("a\xc3", "a\\ufffd", "truncated sequence at the end");
-	check_json("\xc3(", "\\ufffd(", "bad continuation byte");
-	check_json("\xc0\xaf", "\\ufffd\\ufffd", "overlong form");
-	check_json("\xed\xa0\x80", "\\ufffd\\ufffd\\ufffd", "surrogate");
-	check_json("\xf4\x90\x80\x80", "\\ufffd\\ufffd\\ufffd\\ufffd",
-		   "above U+10FFFF");
-	check_json("/", "/", "slash is not escaped");
+	check_escape(json_escape, "json_escape", json_cases,
+		     sizeof(json_cases) / sizeof(json_cases[0]));
 
 	n = json_escape(small, sizeof(small), "a\"bcdef");
 	ok(n == 8 && !strcmp(small, "a\\\""),
@@ -48,25 +82,10 @@ static void test_json_escape(void)
 	ok(n == 2, "json_escape: sizing pass with no buffer");
 }
 
-static void check_text(const char *in, const char *want, const char *name)
-{
-	char buf[256];
-
-	text_escape(buf, sizeof(buf), in);
-	ok_str(buf, want, "text_escape: %s", name);
-}
-
 static void test_text_escape(void)
 {
-	check_text("/a/b c", "/a/b c", "plain");
-	check_text("a\nb", "a\\x0ab", "newline");
-	check_text("\x1b[31mred", "\\x1b[31mred", "terminal escape");
-	check_text("\x7f", "\\x7f", "DEL");
-	check_text("\xc2\x9b" "2J", "\\xc2\\x9b2J", "C1 control (CSI)");
-	check_text("\xc2\xa0", "\xc2\xa0", "U+00A0 is no control");
-	check_text("caf\xc3\xa9", "caf\xc3\xa9", "UTF-8 passes through");
-	check_text("a\xff", "a\\xff", "invalid byte");
-	check_text("a\\b", "a\\\\b", "backslash doubled");
+	check_escape(text_escape, "text_escape", text_cases,
+		     sizeof(text_cases) / sizeof(text_cases[0]));
 }
 
 /* Capture what the printer writes between init and flush. */
@@ -101,6 +120,21 @@ static void print_entry(const char *path, unsigned long long id)
 	out_u64(OUT_ANY, "weight", "weight", 100);
 	out_close_object();
 	out_nl();
+}
+
+/*
+ * The start of an info object, nested values and all: the very same calls
+ * must print both the JSON and the text form.
+ */
+static void print_info_head(void)
+{
+	out_open_object(NULL);
+	out_str(OUT_ANY, "module_version", "module_version", "0.1.0");
+	out_nl();
+	out_open_array("features", "features");
+	out_str(OUT_ANY, NULL, NULL, "sched_ext");
+	out_str(OUT_ANY, NULL, NULL, "smt");
+	out_close_array();
 }
 
 static void test_printer(void)
@@ -144,13 +178,7 @@ static void test_printer(void)
 	cap_check(&c, "", "text: empty list prints nothing");
 
 	cap_start(&c, true, true);
-	out_open_object(NULL);
-	out_str(OUT_ANY, "module_version", "module_version", "0.1.0");
-	out_nl();
-	out_open_array("features", "features");
-	out_str(OUT_ANY, NULL, NULL, "sched_ext");
-	out_str(OUT_ANY, NULL, NULL, "smt");
-	out_close_array();
+	print_info_head();
 	out_open_array("empty", NULL);
 	out_close_array();
 	out_u64(OUT_ANY, "nr_cpus", "nr_cpus", 8);
@@ -169,13 +197,7 @@ static void test_printer(void)
 		  "json: pretty, nested");
 
 	cap_start(&c, false, false);
-	out_open_object(NULL);
-	out_str(OUT_ANY, "module_version", "module_version", "0.1.0");
-	out_nl();
-	out_open_array("features", "features");
-	out_str(OUT_ANY, NULL, NULL, "sched_ext");
-	out_str(OUT_ANY, NULL, NULL, "smt");
-	out_close_array();
+	print_info_head();
 	out_nl();
 	out_str(OUT_JSON, "json_only", NULL, "x");
 	out_str(OUT_ANY, "null", "null", NULL);
