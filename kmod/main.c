@@ -83,14 +83,21 @@ static int __init stratos_init(void)
 	if (ret)
 		goto err_pagecache;
 
-	ret = stratos_registry_init();
+	/* Its events need the family. */
+	ret = stratos_scx_watch_init();
 	if (ret)
 		goto err_netlink;
+
+	ret = stratos_registry_init();
+	if (ret)
+		goto err_watch;
 
 	pr_info("stratos %s loaded, netlink API %d\n", STRATOS_MODULE_VERSION,
 		STRATOS_GENL_VERSION);
 	return 0;
 
+err_watch:
+	stratos_scx_watch_exit();
 err_netlink:
 	stratos_netlink_exit();
 	/* Requests may have added entries before the probe failed. */
@@ -108,8 +115,9 @@ static void __exit stratos_exit(void)
 {
 	/* Removal notifications still need the family: stop them first. */
 	stratos_registry_stop_tracking();
-	/* Its throttle events need the family too. */
+	/* Its throttle events need the family too, as do scheduler events. */
 	stratos_pagecache_exit();
+	stratos_scx_watch_exit();
 	stratos_netlink_exit();
 	stratos_vcore_exit();
 	/* No request can run now: hand the offline cgroups back. */

@@ -92,10 +92,11 @@ static int stratos_nl_get_info_doit(struct sk_buff *skb, struct genl_info *info)
 }
 
 /*
- * The path of @cgrp as the requester sees it, in @buf; NULL if it does not
- * fit (the id still identifies the cgroup).
+ * The path of @cgrp as the requester sees it, in @buf (STRATOS_PATH_MAX
+ * bytes, or NULL after a failed allocation); NULL if it does not fit (the
+ * id still identifies the cgroup). Shared by every family's replies.
  */
-static const char *stratos_cgroup_path(struct cgroup *cgrp, char *buf)
+const char *stratos_cgroup_path(struct cgroup *cgrp, char *buf)
 {
 	int len;
 

@@ -79,20 +79,6 @@ static int pc_fill(struct sk_buff *skb, const struct stratos_pc_view *v,
 	return 0;
 }
 
-/* @cgrp's path as the requester sees it, or NULL if it does not fit. */
-static const char *pc_path(struct cgroup *cgrp, char *buf)
-{
-	int len;
-
-	if (!buf)
-		return NULL;
-	len = cgroup_path_ns(cgrp, buf, STRATOS_PATH_MAX,
-			     current->nsproxy->cgroup_ns);
-	if (len < 0 || len >= STRATOS_PATH_MAX)
-		return NULL;
-	return buf;
-}
-
 int stratos_nl_pagecache_get_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct stratos_pc_view view = {};
@@ -116,7 +102,7 @@ int stratos_nl_pagecache_get_doit(struct sk_buff *skb, struct genl_info *info)
 	if (!msg)
 		goto out;
 	buf = kmalloc(STRATOS_PATH_MAX, GFP_KERNEL);
-	ret = pc_fill(msg, &view, pc_path(view.cgrp, buf), info->snd_portid,
+	ret = pc_fill(msg, &view, stratos_cgroup_path(view.cgrp, buf), info->snd_portid,
 		      info->snd_seq, 0);
 	kfree(buf);
 	if (ret)
@@ -142,7 +128,7 @@ int stratos_nl_pagecache_dumpit(struct sk_buff *skb,
 	buf = kmalloc(STRATOS_PATH_MAX, GFP_KERNEL);
 	cb->seq = stratos_pc_generation();
 	while (!stratos_pc_nth(cb->args[0], &view)) {
-		ret = pc_fill(skb, &view, pc_path(view.cgrp, buf),
+		ret = pc_fill(skb, &view, stratos_cgroup_path(view.cgrp, buf),
 			      NETLINK_CB(cb->skb).portid, cb->nlh->nlmsg_seq,
 			      NLM_F_MULTI);
 		stratos_pc_view_release(&view);

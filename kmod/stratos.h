@@ -72,6 +72,7 @@ void *stratos_genlmsg_put(struct sk_buff *skb, u32 portid, u32 seq,
 			  int flags, u8 cmd);
 bool stratos_events_wanted(void);
 void stratos_events_send(struct sk_buff *msg);
+const char *stratos_cgroup_path(struct cgroup *cgrp, char *buf);
 
 /* features.c: what the running kernel offers. */
 u64 stratos_features(void);
@@ -83,5 +84,9 @@ void stratos_offline_exit(void);
 int stratos_offline_check(u64 id, struct netlink_ext_ack *extack);
 int stratos_offline_sync(const struct stratos_entry_view *view);
 void stratos_offline_forget(u64 id, bool removed);
+
+/* scx_watch.c: STRATOS_CMD_SCHED_EVENT when a sched_ext scheduler comes or goes. */
+int stratos_scx_watch_init(void);
+void stratos_scx_watch_exit(void);
 
 #endif /* _STRATOS_H */

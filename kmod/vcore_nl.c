@@ -176,19 +176,6 @@ int stratos_vcore_nl_cpu_set_doit(struct sk_buff *skb, struct genl_info *info)
 	return ret;
 }
 
-static const char *vcore_cgroup_path(struct cgroup *cgrp, char *buf)
-{
-	int len;
-
-	if (!buf)
-		return NULL;
-	len = cgroup_path_ns(cgrp, buf, STRATOS_PATH_MAX,
-			     current->nsproxy->cgroup_ns);
-	if (len < 0 || len >= STRATOS_PATH_MAX)
-		return NULL;
-	return buf;
-}
-
 static int vcore_cgroup_fill(struct sk_buff *skb, u64 id, void *hdr)
 {
 	struct cgroup *cgrp;
@@ -208,7 +195,7 @@ static int vcore_cgroup_fill(struct sk_buff *skb, u64 id, void *hdr)
 	buf = kmalloc(STRATOS_PATH_MAX, GFP_KERNEL);
 	if (nla_put_u64_64bit(skb, STRATOS_A_VCORE_CGROUP_ID, id,
 			      STRATOS_A_VCORE_CGROUP_PAD) ||
-	    (vcore_cgroup_path(cgrp, buf) &&
+	    (stratos_cgroup_path(cgrp, buf) &&
 	     nla_put_string(skb, STRATOS_A_VCORE_CGROUP_PATH, buf)) ||
 	    nla_put_u64_64bit(skb, STRATOS_A_VCORE_CGROUP_VCORE_NS, vcore,
 			      STRATOS_A_VCORE_CGROUP_PAD) ||

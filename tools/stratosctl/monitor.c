@@ -48,9 +48,45 @@ static void monitor_help(void)
 "  del cgroup id ID reason REASON               entry gone; REASON is\n"
 "                                               requested or cgroup-removed\n"
 "\n"
+"and of the other notifications of the module:\n"
+"\n"
+"  pagecache-throttled cgroup id ID ...        a limited cgroup was throttled\n"
+"  sched STATE ops NAME                         a sched_ext scheduler came\n"
+"                                               (STATE ext) or went, by request\n"
+"                                               or ejected (STATE fallback:\n"
+"                                               offline cgroups run under\n"
+"                                               cpu.idle)\n"
+"\n"
 "With -j, one JSON object per line, with an \"event\" key. Nothing but\n"
 "events goes to stdout, flushed after each; 'listening' goes to stderr once\n"
 "subscribed.\n");
+}
+
+static struct nla_policy sched_policy[STRATOS_A_SCHED_MAX + 1] = {
+	[STRATOS_A_SCHED_STATE] = { .type = NLA_U8 },
+	[STRATOS_A_SCHED_OPS] = { .type = NLA_STRING },
+};
+
+/* A STRATOS_CMD_SCHED_EVENT: "sched fallback ops bt". */
+static int mon_sched_print(struct nl_msg *msg)
+{
+	struct nlattr *tb[STRATOS_A_SCHED_MAX + 1];
+	unsigned int state;
+
+	if (snl_parse(msg, tb, STRATOS_A_SCHED_MAX, sched_policy) ||
+	    !tb[STRATOS_A_SCHED_STATE])
+		return -EBADMSG;
+	state = nla_get_u8(tb[STRATOS_A_SCHED_STATE]);
+	out_open_object(NULL);
+	out_str(OUT_ANY, "event", NULL, "sched");
+	out_str(OUT_ANY, "state", NULL,
+		state == STRATOS_SCHED_STATE_EXT ? "ext" : "fallback");
+	if (tb[STRATOS_A_SCHED_OPS])
+		out_str(OUT_ANY, "ops", "ops",
+			nla_get_string(tb[STRATOS_A_SCHED_OPS]));
+	out_close_object();
+	out_nl();
+	return 0;
 }
 
 static int mon_event(struct nl_msg *msg, void *arg)
@@ -68,6 +104,11 @@ static int mon_event(struct nl_msg *msg, void *arg)
 	if (gh->cmd == STRATOS_CMD_PAGECACHE_THROTTLED) {
 		if (pc_event_print(msg))
 			pr_warn("skipping a malformed pagecache notification");
+		goto shown;
+	}
+	if (gh->cmd == STRATOS_CMD_SCHED_EVENT) {
+		if (mon_sched_print(msg))
+			pr_warn("skipping a malformed sched notification");
 		goto shown;
 	}
 	if (gh->cmd == STRATOS_CMD_CGROUP_SET)

@@ -219,6 +219,18 @@
  * limit: a task of the cgroup was throttled. Carries STRATOS_A_PAGECACHE_ID,
  * _LIMIT, _CURRENT and _THROTTLED_NS (this throttle's length).
  *
+ * STRATOS_CMD_SCHED_EVENT
+ * -----------------------
+ *
+ * Notification only, on the "events" group: a sched_ext scheduler was
+ * enabled, or was disabled (by request or ejected by the kernel), as the
+ * kernel announced it. While none runs, offline cgroups are in the cpu.idle
+ * fallback (Documentation/sched_bt.rst). Carries:
+ *
+ *    STRATOS_A_SCHED_STATE: NLA_U8, enum stratos_sched_state
+ *    STRATOS_A_SCHED_OPS: NLA_NUL_STRING, the scheduler's name ("bt" for
+ *      scx_bt); absent if the kernel did not say
+ *
  * Notifications
  * -------------
  *
@@ -263,6 +275,7 @@ enum stratos_cmd {
 	STRATOS_CMD_PAGECACHE_SET,
 	STRATOS_CMD_PAGECACHE_DEL,
 	STRATOS_CMD_PAGECACHE_THROTTLED,
+	STRATOS_CMD_SCHED_EVENT,
 
 	__STRATOS_CMD_MAX
 };
@@ -415,5 +428,23 @@ enum stratos_pagecache_attr {
 };
 
 #define STRATOS_A_PAGECACHE_MAX (__STRATOS_A_PAGECACHE_MAX - 1)
+
+/* Who schedules offline tasks, in STRATOS_CMD_SCHED_EVENT. */
+enum stratos_sched_state {
+	STRATOS_SCHED_STATE_FALLBACK,	/* no BPF scheduler: cpu.idle only */
+	STRATOS_SCHED_STATE_EXT,	/* a sched_ext scheduler runs them */
+
+	__STRATOS_SCHED_STATE_MAX
+};
+
+enum stratos_sched_attr {
+	STRATOS_A_SCHED_UNSPEC,
+	STRATOS_A_SCHED_STATE,
+	STRATOS_A_SCHED_OPS,
+
+	__STRATOS_A_SCHED_MAX
+};
+
+#define STRATOS_A_SCHED_MAX (__STRATOS_A_SCHED_MAX - 1)
 
 #endif /* _UAPI_LINUX_STRATOS_H */
