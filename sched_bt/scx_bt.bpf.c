@@ -36,9 +36,10 @@
  * - Budget: each CPU runs offline work at most budget_pct of every 100 ms.
  *
  * - Starvation guard: a CPU holding offline work back (vacating, budget,
- *   SMT) still dispatches one task for guard_slice_ns if no offline task
- *   started anywhere for starve_ns, so kernel lock holders progress and the
- *   sched_ext watchdog never sees a stall. The kernel's ext_server gives ext
+ *   SMT) still dispatches one task for guard_slice_ns if the head of the
+ *   queue has waited starve_ns (or no offline task started anywhere for
+ *   that long), so kernel lock holders progress and the sched_ext watchdog
+ *   never sees a stall. The kernel's ext_server gives ext
  *   tasks a little time even under full online load; see
  *   Documentation/sched_bt.rst for the setting stratosctl chooses.
  *
@@ -151,9 +152,9 @@ struct {
 	__type(value, struct bt_cpu);
 } bt_cpus SEC(".maps");
 
-/* Per task: when it became runnable, for the longest wait. */
+/* Per task: since when it waits to run, for the guard and the longest wait. */
 struct bt_task {
-	u64 runnable_at;
+	u64 wait_since;		/* became runnable or was preempted; 0: running */
 	u64 cgid;		/* its cgroup, cached; 0: look it up */
 	u64 weights_gen;	/* bt_conf.weights_gen when weight was read */
 	u32 weight;		/* its offline cgroup's weight, cached */
@@ -287,17 +288,27 @@ static bool bt_sibling_online(const struct bt_conf *conf, s32 cpu)
 	return curr && curr->pid != 0 && curr->policy != SCHED_EXT_POLICY;
 }
 
-/* Has this CPU used up its budget in the current window? */
-static bool bt_over_budget(const struct bt_conf *conf, struct bt_cpu *bc,
-			   u64 now)
+/* Offline ns left to this CPU in the current window; U64_MAX: no budget. */
+static u64 bt_budget_left(const struct bt_conf *conf, struct bt_cpu *bc,
+			  u64 now)
 {
+	u64 allowed;
+
 	if (conf->budget_pct >= 100)
-		return false;
+		return (u64)-1;
 	if (now - bc->win_start >= BT_WINDOW_NS) {
 		bc->win_start = now;
 		bc->win_used = 0;
 	}
-	return bc->win_used * 100 >= BT_WINDOW_NS * conf->budget_pct;
+	allowed = BT_WINDOW_NS * conf->budget_pct / 100;
+	return bc->win_used < allowed ? allowed - bc->win_used : 0;
+}
+
+/* Has this CPU used up its budget in the current window? */
+static bool bt_over_budget(const struct bt_conf *conf, struct bt_cpu *bc,
+			   u64 now)
+{
+	return !bt_budget_left(conf, bc, now);
 }
 
 /* Should @cpu keep offline work off it right now? */
@@ -312,11 +323,35 @@ static bool bt_cpu_holds(const struct bt_conf *conf, s32 cpu, u64 now)
 	return bt_sibling_online(conf, cpu);
 }
 
-/* The guard: no offline task started anywhere for starve_ns. */
-static bool bt_starving(const struct bt_conf *conf, u64 now)
+/*
+ * The guard: the task at the head of the queue has waited starve_ns, or no
+ * offline task started anywhere for that long. The first alone would do
+ * for the watchdog, which looks at each task: one offline task running now
+ * and then (from the ext_server of its CPU) must not hide another that
+ * waits in the queue.
+ */
+static bool bt_starving_any(const struct bt_conf *conf, u64 now)
 {
 	return scx_bpf_dsq_nr_queued(BT_DSQ) &&
 	       now - READ_ONCE(last_run_ns) > conf->starve_ns;
+}
+
+/*
+ * Scheduler callbacks only: the peek needs the RCU read lock their
+ * trampolines hold, which a BPF timer callback does not.
+ */
+static bool bt_starving(const struct bt_conf *conf, u64 now)
+{
+	struct task_struct *head;
+	struct bt_task *t;
+
+	if (bt_starving_any(conf, now))
+		return true;
+	head = scx_bpf_dsq_peek(BT_DSQ);
+	if (!head)
+		return false;
+	t = bpf_task_storage_get(&bt_tasks, head, 0, 0);
+	return t && t->wait_since && now - t->wait_since > conf->starve_ns;
 }
 
 s32 BPF_STRUCT_OPS(bt_select_cpu, struct task_struct *p, s32 prev_cpu,
@@ -419,7 +454,7 @@ void BPF_STRUCT_OPS(bt_runnable, struct task_struct *p, u64 enq_flags)
 	t = bpf_task_storage_get(&bt_tasks, p, 0,
 				 BPF_LOCAL_STORAGE_GET_F_CREATE);
 	if (t)
-		t->runnable_at = scx_bpf_now();
+		t->wait_since = scx_bpf_now();
 }
 
 void BPF_STRUCT_OPS(bt_running, struct task_struct *p)
@@ -428,7 +463,7 @@ void BPF_STRUCT_OPS(bt_running, struct task_struct *p)
 	struct bt_cg_stats *st;
 	struct bt_task *t;
 	struct bt_cpu *bc;
-	u64 now = scx_bpf_now(), wait;
+	u64 now = scx_bpf_now(), wait, left;
 
 	if ((s64)(p->scx.dsq_vtime - vtime_now) > 0)
 		vtime_now = p->scx.dsq_vtime;
@@ -453,11 +488,15 @@ void BPF_STRUCT_OPS(bt_running, struct task_struct *p)
 		if (bt_cpu_holds(conf, scx_bpf_task_cpu(p), now) &&
 		    p->scx.slice > conf->guard_slice_ns)
 			p->scx.slice = conf->guard_slice_ns;
+		/* No further than the budget: it is checked per slice. */
+		left = bt_budget_left(conf, bc, now);
+		if (left && p->scx.slice > left)
+			p->scx.slice = left;
 	}
-	if (!t->runnable_at)
+	if (!t->wait_since)
 		return;
-	wait = now - t->runnable_at;
-	t->runnable_at = 0;
+	wait = now - t->wait_since;
+	t->wait_since = 0;
 	st = bt_cg_stats(t->cgid);
 	if (st && wait > st->max_wait_ns)
 		st->max_wait_ns = wait;
@@ -484,6 +523,9 @@ void BPF_STRUCT_OPS(bt_stopping, struct task_struct *p, bool runnable)
 	/* Charge scaled by the cgroup weight and the task's nice weight. */
 	t = bpf_task_storage_get(&bt_tasks, p, 0, 0);
 	p->scx.dsq_vtime += bt_vtime_charge(p, t ? t->weight : 100, used);
+	/* Preempted or out of slice: it waits again from now. */
+	if (t && runnable)
+		t->wait_since = now;
 }
 
 /* A task changed cgroup: look its cgroup and weight up again. */
@@ -574,9 +616,13 @@ static int bt_timer_fn(void *map, int *key, struct bpf_timer *timer)
 	nr_timer_runs++;
 	if (conf && scx_bpf_dsq_nr_queued(BT_DSQ)) {
 		for (cpu = 0; cpu < nr_cpus && cpu < BT_MAX_CPUS; cpu++) {
+			/*
+			 * Under full online load no CPU qualifies: there the
+			 * ext_server runs dispatch, and dispatch the guard.
+			 */
 			if (bt_online_nr(cpu) == 0 &&
 			    (!bt_cpu_holds(conf, cpu, now) ||
-			     bt_starving(conf, now))) {
+			     bt_starving_any(conf, now))) {
 				scx_bpf_kick_cpu(cpu, SCX_KICK_IDLE);
 				nr_timer_kicks++;
 			}

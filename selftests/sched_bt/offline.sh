@@ -32,11 +32,12 @@ test_offline_existing_fork_exec() {
 	# A child forked inside inherits the policy; exec keeps it.
 	rm -f /tmp/bt-child
 	sh -c "echo \$\$ >$off/cgroup.procs; sleep 30 & echo \$! >/tmp/bt-child.new; mv /tmp/bt-child.new /tmp/bt-child; exec sleep 30" &
-	for _ in $(seq 100); do
+	for _ in $(seq 300); do
 		[ -s /tmp/bt-child ] && break
 		sleep 0.1
 	done
 	child=$(cat /tmp/bt-child)
+	echo "parent $!, child $child"
 	wait_policy "$child" "$want"
 	wait_policy "$!" "$want"
 }

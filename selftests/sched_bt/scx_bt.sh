@@ -15,8 +15,32 @@ bt_setup() {
 }
 
 bt_teardown() {
+	[ -z "${BT_MON_PID:-}" ] || kill "$BT_MON_PID" 2>/dev/null || true
 	stratosctl bt disable >/dev/null 2>&1 || true
 	bt_cleanup
+}
+
+# bt_monitor FILE: 'stratosctl -j monitor' in the background into FILE,
+# once it listens. bt_teardown stops it.
+bt_monitor() {
+	stratosctl -j monitor >"$1" 2>"$1.err" &
+	BT_MON_PID=$!
+	for _ in $(seq 100); do
+		grep -q listening "$1.err" && return 0
+		sleep 0.1
+	done
+	fail "monitor did not start: $(cat "$1.err")"
+}
+
+# bt_event FILE STATE: wait up to 10 s for a sched event of STATE for "bt".
+bt_event() {
+	local want="\"event\":\"sched\",\"state\":\"$2\",\"ops\":\"bt\""
+
+	for _ in $(seq 100); do
+		grep -qF "$want" "$1" && return 0
+		sleep 0.1
+	done
+	fail "no '$want' event; monitor printed: $(cat "$1")"
 }
 
 bt_enable() {
@@ -73,6 +97,21 @@ test_scx_bt_lifecycle() {
 	[ "$(policy_of "$pid")" = $SCHED_EXT ] || fail "policy lost on disable"
 }
 
+# The module tells agents when scx_bt starts and stops (the fallback), from
+# the kernel's own announcement: a netlink event on the "events" group.
+test_fallback_scx_bt_events() {
+	local mon=/tmp/bt-events
+	bt_setup
+	bt_monitor "$mon"
+	bt_enable
+	bt_event "$mon" ext
+	stratosctl bt disable
+	bt_event "$mon" fallback
+	cat "$mon"
+	[ "$(grep -c '"event":"sched"' "$mon")" = 2 ] ||
+		fail "expected exactly two sched events"
+}
+
 # Absolute preemption: an offline hog pinned beside an online hog gets
 # almost nothing (only the ext_server's 1 ms per second).
 test_scx_bt_offline_preempted() {
@@ -115,13 +154,15 @@ test_scx_bt_work_conserving() {
 # offline hog on CPU 0. Mainline never moves them onto CPU 0 while it runs
 # only ext work; scx_bt vacates it. Measured with vacating off, then on.
 test_scx_bt_offline_placement() {
-	local off on p o1 o2 o3 s_off s_on t_off t_on
+	local off on p o1 o2 o3 s_off s_on t_off t_on o
 	bt_setup
 	[ "$(nproc)" -ge 2 ] || skip "needs 2 CPUs"
 	off=$(bt_cg off)
 	on=$(bt_cg on)
 	stratosctl cgroup set "$off" class=offline
 	p=$(hog "$off" 0)
+	# With the defaults: CPUs 0 and 1 are SMT siblings, so the expeller
+	# helps vacating here (Documentation/sched_bt.rst, Limits).
 	bt_enable vacate 0
 	o1=$(hog "$on" 0-1); o2=$(hog "$on" 0-1); o3=$(hog "$on" 0-1)
 	sleep 1
@@ -133,10 +174,14 @@ test_scx_bt_offline_placement() {
 	echo "vacate on:  online1-3, offline ms: $s_on"
 	stratosctl -j bt stats
 	set -- $s_off; t_off=$(($1 + $2 + $3))
-	set -- $s_on; t_on=$(($1 + $2 + $3))
-	# Two CPUs for online work give ~4000 ms in 2 s; one gives ~2000.
-	[ "$t_on" -gt 3200 ] || fail "online work did not spread onto CPU 0 ($t_on ms)"
+	set -- $s_on; t_on=$(($1 + $2 + $3)); o=$4
 	echo "online total: $t_off ms without vacating, $t_on ms with"
+	# Left alone, the fair class keeps the three online hogs on CPU 1 and
+	# the offline hog owns CPU 0: it gets about half the time of CPUs 0-1. Spread, online work takes both and offline nearly nothing.
+	# The share, not the total: vCPUs get less than a full host core when
+	# the host is busy, so totals in ms say little.
+	[ $((o * 5)) -lt $((t_on + o)) ] ||
+		fail "online work did not spread onto CPU 0: offline got $o ms of $((t_on + o))"
 }
 
 # Weights between offline cgroups: 300 against 100, one task each, on one
@@ -158,13 +203,10 @@ test_scx_bt_offline_weights() {
 	[ $(($1 * 2)) -gt $(($2 * 3)) ] || fail "weights not applied (expected ~3:1)"
 }
 
-# Budget: offline work on an otherwise idle CPU is held to its share.
+# Budget: offline work on an otherwise idle CPU is held to its share, and
+# the share changes at run time.
 test_scx_bt_offline_budget() {
 	local off p s b
-	# Known defect, issue #6 left open: on the debug kernel the hog got
-	# 0 ms of 2000 even after the budget was lifted to 100%.
-	[ ! -e /sys/kernel/debug/kmemleak ] ||
-		skip "budget known broken on the debug kernel (0 ms even at 100%): issue #6"
 	bt_setup
 	off=$(bt_cg off)
 	stratosctl cgroup set "$off" class=offline
@@ -172,14 +214,14 @@ test_scx_bt_offline_budget() {
 	bt_enable budget 30
 	s=$(share "$p")
 	echo "budget 30%: $s ms of 2000"
-	# An upper bound: held CPUs wake by a softirq timer that fires late
-	# on an idle vCPU, so the budget undershoots (Documentation/sched_bt.rst).
-	# It may read 0: the undershoot is a known limit, not checked here.
-	[ "$s" -lt 800 ] || fail "budget 30% not kept"
 	stratosctl bt set budget 100
 	b=$(share "$p")
 	echo "budget 100%: $b ms of 2000"
-	[ "$b" -gt $((s * 3 / 2 + 100)) ] || fail "budget not lifted at run time"
+	# Against what the same task gets unbudgeted in the same boot, not
+	# against 2000 ms: a vCPU of a busy host runs less than its wall time.
+	# 30% expected; a sanity bound, since the budget is kept per slice.
+	[ $((s * 100)) -lt $((b * 45)) ] || fail "budget 30% not kept"
+	[ $((s * 100)) -gt $((b * 15)) ] || fail "budget 30% starves the task"
 }
 
 # Forced ejection (sysrq S) leaves offline work in the cpu.idle fallback;
@@ -193,6 +235,7 @@ test_fallback_scx_bt_ejected() {
 	stratosctl cgroup set "$off" class=offline
 	p=$(hog "$off" 0)
 	o=$(hog "$on" 0)
+	bt_monitor /tmp/bt-eject
 	bt_enable
 	echo S >/proc/sysrq-trigger
 	for _ in $(seq 100); do
@@ -201,6 +244,7 @@ test_fallback_scx_bt_ejected() {
 	done
 	stratosctl bt status
 	expect_output "scx_bt stopped .*cpu.idle fallback.*exit sysrq" stratosctl bt status
+	bt_event /tmp/bt-eject fallback
 	s=$(share "$p" "$o")
 	echo "after ejection offline/online ms: $s"
 	set -- $s
@@ -221,7 +265,14 @@ test_scx_bt_sustained_online_no_ejection() {
 	p=$(hog "$off")
 	hog "$off" >/dev/null
 	for i in $(seq "$(nproc)"); do hog "$on" >/dev/null; done
-	bt_enable
+	# The debug kernel (KASAN, lockdep) spends several times longer in
+	# every scheduling path, so 1 ms per second of ext_server is not the
+	# same guarantee there: seen to stall an offline task for 38 s.
+	if [ -e /sys/kernel/debug/kmemleak ]; then
+		bt_enable ext-server 10000
+	else
+		bt_enable
+	fi
 	s0=$(runtime_ns "$p")
 	sleep 65
 	s1=$(runtime_ns "$p")
@@ -252,6 +303,7 @@ test_scx_bt_rmmod_and_disable_under_load() {
 }
 
 run_test "scx_bt: enable, status, set, stats, disable" test_scx_bt_lifecycle
+run_test "fallback: events when scx_bt starts and stops" test_fallback_scx_bt_events
 run_test "scx_bt: offline hog preempted by online hog" test_scx_bt_offline_preempted
 run_test "scx_bt: work conservation" test_scx_bt_work_conserving
 run_test "scx_bt: online spreads onto offline-only CPU (placement)" test_scx_bt_offline_placement

@@ -4,8 +4,8 @@
  * of the offline class (sched_bt/scx_bt.bpf.c).
  *
  * The scheduler must outlive the tool, so "enable" pins its struct_ops link
- * and the maps userspace reads in bpffs (BT_PIN_DIR); the pinned link keeps
- * it attached. "disable" detaches the link and removes the pins. Nothing
+ * and the maps userspace reads in bpffs (BT_PIN_DIR), plus the map of its
+ * timer; the pinned link keeps it attached. "disable" detaches the link and removes the pins. Nothing
  * else keeps state: "status" reads the pins and /sys/kernel/sched_ext.
  *
  * The BPF object is found at $STRATOS_BT_OBJ, else next to the tool's build
@@ -405,7 +405,7 @@ static int pin_map(struct bpf_object *obj, const char *name)
 }
 
 static const char *const bt_pins[] = {
-	"bt_conf", "bt_stats", "bt_cgw", "bt_exit_rec", "link",
+	"bt_conf", "bt_stats", "bt_cgw", "bt_exit_rec", "bt_timers", "link",
 };
 
 static void unpin_all(void)
@@ -511,7 +511,14 @@ static int bt_load(struct bt_conf *conf)
 		ret = mkdir(BT_PIN_DIR, 0700) && errno != EEXIST ? -errno : 0;
 	if (!ret)
 		ret = pin_map(obj, "bt_conf") ?: pin_map(obj, "bt_stats") ?:
-		      pin_map(obj, "bt_cgw") ?: pin_map(obj, "bt_exit_rec");
+		      pin_map(obj, "bt_cgw") ?: pin_map(obj, "bt_exit_rec") ?:
+		      /*
+		       * The kernel cancels a map's bpf_timers when its last
+		       * user reference (fd or pin) goes: without this pin
+		       * scx_bt's timer, which wakes held CPUs, would stop
+		       * when the tool exits.
+		       */
+		      pin_map(obj, "bt_timers");
 	if (ret) {
 		pr_err("cannot pin scx_bt's maps in %s: %s (is bpffs mounted?)",
 		       BT_PIN_DIR, strerror(-ret));
