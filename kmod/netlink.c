@@ -490,6 +490,12 @@ static const struct genl_ops stratos_ops[] = {
 		.flags = GENL_ADMIN_PERM,
 	},
 	{
+		.cmd = STRATOS_CMD_VCORE_NODE_GET,
+		.doit = stratos_vcore_nl_node_get_doit,
+		.policy = stratos_vcore_node_policy,
+		.maxattr = STRATOS_A_VCORE_NODE_PERCENTILE,
+	},
+	{
 		.cmd = STRATOS_CMD_PAGECACHE_GET,
 		.doit = stratos_nl_pagecache_get_doit,
 		.dumpit = stratos_nl_pagecache_dumpit,

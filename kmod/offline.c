@@ -36,13 +36,17 @@
  *
  * Locking: offline_mutex serialises changes of the set of offline cgroups
  * (netlink requests, cgroup removal, unload); offline_lock protects the list
- * for the probes and the sweep, which only read it.
+ * for the probes and the sweep, which only read it. The list is also read
+ * under RCU alone, by vcore's sched_switch probe (stratos_offline_task()),
+ * so entries are unlinked with list_del_rcu() and freed after a grace
+ * period.
  */
 #include <linux/cgroup.h>
 #include <linux/kernfs.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
 #include <linux/netlink.h>
+#include <linux/rculist.h>
 #include <linux/rcupdate.h>
 #include <linux/sched.h>
 #include <linux/sched/signal.h>
@@ -62,6 +66,7 @@
 
 struct stratos_offline {
 	struct list_head node;
+	struct list_head gone;		/* on unload, once unlinked */
 	u64 id;
 	struct cgroup *cgrp;
 	/* cpu.idle before the cgroup became offline, restored after. */
@@ -96,6 +101,27 @@ static bool stratos_offline_covers(struct cgroup *cgrp)
 	struct stratos_offline *off;
 
 	list_for_each_entry(off, &offline_list, node)
+		if (cgroup_is_descendant(cgrp, off->cgrp))
+			return true;
+	return false;
+}
+
+/**
+ * stratos_offline_task - does @p run in an offline subtree?
+ * @p: a task
+ *
+ * For hot paths (vcore's sched_switch probe): no lock, and one load when no
+ * cgroup is offline. The caller is in an RCU read-side section.
+ */
+bool stratos_offline_task(struct task_struct *p)
+{
+	struct stratos_offline *off;
+	struct cgroup *cgrp;
+
+	if (!READ_ONCE(nr_offline))
+		return false;
+	cgrp = task_dfl_cgroup(p);
+	list_for_each_entry_rcu(off, &offline_list, node)
 		if (cgroup_is_descendant(cgrp, off->cgrp))
 			return true;
 	return false;
@@ -198,7 +224,7 @@ static int stratos_offline_add(const struct stratos_entry_view *view)
 	cgroup_get(off->cgrp);
 
 	spin_lock_irqsave(&offline_lock, flags);
-	list_add(&off->node, &offline_list);
+	list_add_rcu(&off->node, &offline_list);
 	WRITE_ONCE(nr_offline, nr_offline + 1);
 	spin_unlock_irqrestore(&offline_lock, flags);
 	return 0;
@@ -209,15 +235,15 @@ static void stratos_offline_unlink(struct stratos_offline *off)
 	unsigned long flags;
 
 	spin_lock_irqsave(&offline_lock, flags);
-	list_del(&off->node);
+	list_del_rcu(&off->node);
 	WRITE_ONCE(nr_offline, nr_offline - 1);
 	spin_unlock_irqrestore(&offline_lock, flags);
 }
 
 /*
  * Give @off's cgroup its old cpu.idle back; callers have moved its tasks out
- * of SCHED_EXT first. A removed cgroup fails the css_tryget_online() and is
- * left alone.
+ * of SCHED_EXT first, and waited for RCU readers of the unlinked entry. A
+ * removed cgroup fails the css_tryget_online() and is left alone.
  */
 static void stratos_offline_free(struct stratos_offline *off, bool restore)
 {
@@ -250,6 +276,7 @@ int stratos_offline_sync(const struct stratos_entry_view *view)
 		/* Tasks leave SCHED_EXT before the group stops being idle. */
 		flush_work(&sweep_work);
 		stratos_offline_sweep_fn(NULL);
+		synchronize_rcu();
 		stratos_offline_free(off, true);
 	}
 	mutex_unlock(&offline_mutex);
@@ -276,6 +303,7 @@ void stratos_offline_forget(u64 id, bool removed)
 			flush_work(&sweep_work);
 			stratos_offline_sweep_fn(NULL);
 		}
+		synchronize_rcu();
 		stratos_offline_free(off, !removed);
 	}
 	mutex_unlock(&offline_mutex);
@@ -447,11 +475,15 @@ void stratos_offline_exit(void)
 
 	mutex_lock(&offline_mutex);
 	spin_lock_irqsave(&offline_lock, flags);
-	list_splice_init(&offline_list, &gone);
+	list_for_each_entry_safe(off, tmp, &offline_list, node) {
+		list_del_rcu(&off->node);
+		list_add(&off->gone, &gone);
+	}
 	WRITE_ONCE(nr_offline, 0);
 	spin_unlock_irqrestore(&offline_lock, flags);
 	stratos_offline_sweep_fn(NULL);
-	list_for_each_entry_safe(off, tmp, &gone, node)
+	synchronize_rcu();
+	list_for_each_entry_safe(off, tmp, &gone, gone)
 		stratos_offline_free(off, true);
 	mutex_unlock(&offline_mutex);
 }

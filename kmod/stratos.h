@@ -84,6 +84,8 @@ void stratos_offline_exit(void);
 int stratos_offline_check(u64 id, struct netlink_ext_ack *extack);
 int stratos_offline_sync(const struct stratos_entry_view *view);
 void stratos_offline_forget(u64 id, bool removed);
+struct task_struct;
+bool stratos_offline_task(struct task_struct *p);
 
 /* scx_watch.c: STRATOS_CMD_SCHED_EVENT when a sched_ext scheduler comes or goes. */
 int stratos_scx_watch_init(void);

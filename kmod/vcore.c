@@ -17,6 +17,13 @@
  * its sibling under a seqcount. So the hot path takes no lock, allocates
  * nothing and writes only its own CPU's data and per-CPU counters.
  *
+ * The node's vcore time is split in two: what offline cgroups ran
+ * (offline.c's subtrees, whatever their scheduling class) and the rest,
+ * the online work. vcore_reclaim.c samples both to tell how much capacity
+ * batch work can be promised. Whether the task switched in is offline is
+ * decided once, at switch-in: one list walk per switch while any cgroup is
+ * offline, one load otherwise.
+ *
  * Accounted cgroups sit in an RCU-published array, replaced whole under
  * vcore_lock; the probe tests each entry with cgroup_is_descendant(), which
  * is a compare of the task cgroup's ancestor at the entry's level. The
@@ -56,7 +63,9 @@ struct vcore_cpu {
 	u64 busy_since;		/* local_clock() when the busy stretch began */
 	u64 busy_total;		/* busy ns before busy_since */
 	u64 vcore_total;	/* vcore-ns of every closed slice */
+	u64 offline_total;	/* ... of those an offline task ran */
 	u64 slice_start;	/* local_clock() at the last switch */
+	bool offline;		/* the task running now is offline */
 
 	/* The slice in progress, private to this CPU's probe. */
 	const struct task_struct *task;	/* identity only, never dereferenced */
@@ -190,6 +199,7 @@ static void vcore_switch_probe(void *data, bool preempt,
 	u64 now = local_clock();
 	u64 sib_busy = vcore_sibling_busy(vc, now);
 	bool busy = !is_idle_task(next);
+	bool next_offline;
 	u64 exec = 0, v = 0;
 
 	/* The first switch after loading has no slice start to go by. */
@@ -201,6 +211,10 @@ static void vcore_switch_probe(void *data, bool preempt,
 				READ_ONCE(vc->factors));
 	}
 
+	rcu_read_lock();
+	next_offline = busy && stratos_offline_task(next);
+	rcu_read_unlock();
+
 	raw_write_seqcount_begin(&vc->seq);
 	if (busy != vc->busy) {
 		if (vc->busy)
@@ -210,6 +224,9 @@ static void vcore_switch_probe(void *data, bool preempt,
 		vc->busy = busy;
 	}
 	vc->vcore_total += v;
+	if (vc->offline)
+		vc->offline_total += v;
+	vc->offline = next_offline;
 	vc->slice_start = now;
 	raw_write_seqcount_end(&vc->seq);
 
@@ -277,6 +294,42 @@ void stratos_vcore_cpu_info(unsigned int cpu,
 					   vcore_sibling_busy_now(vc) ?
 					   info->factor_busy :
 					   info->factor_idle);
+}
+
+/**
+ * stratos_vcore_node_time - the node's vcore time so far
+ * @all: vcore-ns of every task on every CPU
+ * @offline: vcore-ns of the tasks of offline cgroups
+ *
+ * Running slices count at the sibling's present state, as in
+ * stratos_vcore_cpu_info().
+ */
+void stratos_vcore_node_time(u64 *all, u64 *offline)
+{
+	u64 now = local_clock(), start, v, off, run;
+	unsigned int cpu, seq;
+	bool busy, is_off;
+
+	*all = *offline = 0;
+	for_each_possible_cpu(cpu) {
+		struct vcore_cpu *vc = per_cpu_ptr(&vcore_cpus, cpu);
+		u64 factors = READ_ONCE(vc->factors);
+
+		do {
+			seq = raw_read_seqcount_begin(&vc->seq);
+			v = vc->vcore_total;
+			off = vc->offline_total;
+			start = vc->slice_start;
+			busy = vc->busy;
+			is_off = vc->offline;
+		} while (read_seqcount_retry(&vc->seq, seq));
+		run = 0;
+		if (busy && now > start)
+			run = vcore_ns(now - start, vcore_sibling_busy_now(vc) ?
+					(u32)factors : factors >> 32);
+		*all += v + run;
+		*offline += off + (is_off ? run : 0);
+	}
 }
 
 /* Caller checked that @cpu is online and the factors are in range. */
@@ -542,7 +595,7 @@ static void vcore_limit_fn(struct work_struct *work)
 }
 
 /* Sum over online CPUs of @busy or idle factors, in millionths. */
-static u64 vcore_node_capacity(bool busy)
+u64 stratos_vcore_node_capacity(bool busy)
 {
 	unsigned int cpu;
 	u64 f, sum = 0;
@@ -558,7 +611,7 @@ static int vcore_acct_limit_locked(struct vcore_acct *acct, u32 limit,
 				   struct file *f,
 				   struct netlink_ext_ack *extack)
 {
-	u64 cap = vcore_node_capacity(false), vcore, cpu;
+	u64 cap = stratos_vcore_node_capacity(false), vcore, cpu;
 	bool had = acct->lim;
 	int ret;
 
@@ -591,7 +644,7 @@ static int vcore_acct_limit_locked(struct vcore_acct *acct, u32 limit,
 int stratos_vcore_acct_limit(u64 id, u32 limit, struct file *f,
 			     struct netlink_ext_ack *extack)
 {
-	u64 cap = vcore_node_capacity(false);
+	u64 cap = stratos_vcore_node_capacity(false);
 	struct vcore_acct *acct;
 	bool created = false;
 	int ret;
@@ -666,9 +719,12 @@ int stratos_vcore_init(void)
 		return -ENOENT;
 	}
 	ret = tracepoint_probe_register(switch_tp, vcore_switch_probe, NULL);
-	if (ret)
+	if (ret) {
 		pr_err("stratos: cannot attach to sched_switch: %d\n", ret);
-	return ret;
+		return ret;
+	}
+	stratos_vcore_reclaim_init();
+	return 0;
 }
 
 /* No request can run any more; the registry's probe is gone too. */
@@ -677,6 +733,7 @@ void stratos_vcore_exit(void)
 	struct vcore_set *set;
 	unsigned int i;
 
+	stratos_vcore_reclaim_exit();
 	tracepoint_probe_unregister(switch_tp, vcore_switch_probe, NULL);
 	tracepoint_synchronize_unregister();
 	flush_work(&vcore_reap_work);

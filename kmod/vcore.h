@@ -24,6 +24,16 @@ struct stratos_vcore_cpu_info {
 	u64 vcore_ns;
 };
 
+/* The node's reclaimable capacity; vcores in millionths. */
+struct stratos_vcore_reclaim {
+	u64 capacity;		/* every sibling busy */
+	u64 online_now;		/* online use over the last second */
+	u64 offline_now;	/* offline use over the last second */
+	u64 online_window;	/* online use at the percentile, over the window */
+	u64 reclaimable;	/* capacity - online_window, at least 0 */
+	unsigned int samples;	/* seconds the window really covers */
+};
+
 int stratos_vcore_init(void);
 void stratos_vcore_exit(void);
 
@@ -32,6 +42,14 @@ void stratos_vcore_cpu_info(unsigned int cpu,
 int stratos_vcore_set_factors(unsigned int cpu, u32 idle, u32 busy);
 void stratos_vcore_reset_factors(unsigned int cpu);
 int stratos_vcore_default_idle(unsigned int cpu);
+u64 stratos_vcore_node_capacity(bool busy);
+void stratos_vcore_node_time(u64 *all, u64 *offline);
+
+/* vcore_reclaim.c: the once-a-second sampler of online and offline use. */
+void stratos_vcore_reclaim_init(void);
+void stratos_vcore_reclaim_exit(void);
+int stratos_vcore_reclaim(unsigned int window, unsigned int pct,
+			  struct stratos_vcore_reclaim *r);
 
 int stratos_vcore_acct_add(u64 id);
 int stratos_vcore_acct_del(u64 id);
@@ -71,6 +89,8 @@ extern const struct nla_policy
 	stratos_vcore_cgroup_policy[STRATOS_A_VCORE_CGROUP_ID + 1];
 extern const struct nla_policy
 	stratos_vcore_cgroup_set_policy[STRATOS_A_VCORE_CGROUP_DIR + 1];
+extern const struct nla_policy
+	stratos_vcore_node_policy[STRATOS_A_VCORE_NODE_PERCENTILE + 1];
 
 int stratos_vcore_nl_cpu_get_doit(struct sk_buff *skb, struct genl_info *info);
 int stratos_vcore_nl_cpu_get_dumpit(struct sk_buff *skb,
@@ -84,5 +104,7 @@ int stratos_vcore_nl_cgroup_set_doit(struct sk_buff *skb,
 				     struct genl_info *info);
 int stratos_vcore_nl_cgroup_del_doit(struct sk_buff *skb,
 				     struct genl_info *info);
+int stratos_vcore_nl_node_get_doit(struct sk_buff *skb,
+				   struct genl_info *info);
 
 #endif /* _STRATOS_VCORE_H */

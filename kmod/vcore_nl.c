@@ -52,6 +52,13 @@ stratos_vcore_cgroup_set_policy[STRATOS_A_VCORE_CGROUP_DIR + 1] = {
 					 .len = STRATOS_PATH_MAX - 1 },
 };
 
+const struct nla_policy
+stratos_vcore_node_policy[STRATOS_A_VCORE_NODE_PERCENTILE + 1] = {
+	[STRATOS_A_VCORE_NODE_WINDOW] =
+		NLA_POLICY_RANGE(NLA_U32, 1, STRATOS_VCORE_WINDOW_MAX),
+	[STRATOS_A_VCORE_NODE_PERCENTILE] = NLA_POLICY_RANGE(NLA_U32, 1, 100),
+};
+
 /* One CPU as a message; shared by the reply and the dump. */
 static int vcore_cpu_fill(struct sk_buff *skb, unsigned int cpu, void *hdr)
 {
@@ -331,4 +338,54 @@ int stratos_vcore_nl_cgroup_del_doit(struct sk_buff *skb,
 		NL_SET_ERR_MSG_ATTR(info->extack, attr,
 				    "cgroup is not accounted in vcores");
 	return ret;
+}
+
+static int vcore_node_fill(struct sk_buff *skb, void *hdr, u32 window,
+			   u32 pct, const struct stratos_vcore_reclaim *r)
+{
+	if (!hdr)
+		return -EMSGSIZE;
+	if (nla_put_u32(skb, STRATOS_A_VCORE_NODE_WINDOW, window) ||
+	    nla_put_u32(skb, STRATOS_A_VCORE_NODE_PERCENTILE, pct) ||
+	    nla_put_u32(skb, STRATOS_A_VCORE_NODE_SAMPLES, r->samples) ||
+	    nla_put_u64_64bit(skb, STRATOS_A_VCORE_NODE_CAPACITY, r->capacity,
+			      STRATOS_A_VCORE_NODE_PAD) ||
+	    nla_put_u64_64bit(skb, STRATOS_A_VCORE_NODE_ONLINE, r->online_now,
+			      STRATOS_A_VCORE_NODE_PAD) ||
+	    nla_put_u64_64bit(skb, STRATOS_A_VCORE_NODE_OFFLINE, r->offline_now,
+			      STRATOS_A_VCORE_NODE_PAD) ||
+	    nla_put_u64_64bit(skb, STRATOS_A_VCORE_NODE_ONLINE_WINDOW,
+			      r->online_window, STRATOS_A_VCORE_NODE_PAD) ||
+	    nla_put_u64_64bit(skb, STRATOS_A_VCORE_NODE_RECLAIMABLE,
+			      r->reclaimable, STRATOS_A_VCORE_NODE_PAD)) {
+		genlmsg_cancel(skb, hdr);
+		return -EMSGSIZE;
+	}
+	genlmsg_end(skb, hdr);
+	return 0;
+}
+
+int stratos_vcore_nl_node_get_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct nlattr *a_window = info->attrs[STRATOS_A_VCORE_NODE_WINDOW];
+	struct nlattr *a_pct = info->attrs[STRATOS_A_VCORE_NODE_PERCENTILE];
+	u32 window = a_window ? nla_get_u32(a_window) :
+				STRATOS_VCORE_WINDOW_DEFAULT;
+	u32 pct = a_pct ? nla_get_u32(a_pct) : 100;
+	struct stratos_vcore_reclaim r;
+	struct sk_buff *msg;
+	int ret;
+
+	ret = stratos_vcore_reclaim(window, pct, &r);
+	if (ret)
+		return ret;
+	msg = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
+	if (!msg)
+		return -ENOMEM;
+	ret = vcore_node_fill(msg, genlmsg_iput(msg, info), window, pct, &r);
+	if (ret) {
+		nlmsg_free(msg);
+		return ret;
+	}
+	return genlmsg_reply(msg, info);
 }

@@ -24,7 +24,7 @@
 #define VC_DUMP_TRIES	5
 
 enum { VC_FACTORS, VC_ACCOUNT, VC_UNACCOUNT, VC_SHOW, VC_NODE,
-       VC_CALIBRATE, VC_HELP, VC_LIMIT };
+       VC_CALIBRATE, VC_HELP, VC_LIMIT, VC_RECLAIM };
 
 static const struct keyword vc_cmds[] = {
 	{ "factors", VC_FACTORS },
@@ -34,6 +34,7 @@ static const struct keyword vc_cmds[] = {
 	{ "node", VC_NODE },
 	{ "calibrate", VC_CALIBRATE },
 	{ "limit", VC_LIMIT },
+	{ "reclaimable", VC_RECLAIM },
 	{ "help", VC_HELP },
 	{ NULL, 0 },
 };
@@ -299,6 +300,8 @@ static void vc_help(int cmd)
 		printf("       stratosctl [-j] vcore show [ PATH [ interval SECONDS ] ]\n");
 	if (cmd == VC_NODE || cmd == VC_HELP)
 		printf("       stratosctl [-j] vcore node [ interval SECONDS ]\n");
+	if (cmd == VC_RECLAIM || cmd == VC_HELP)
+		printf("       stratosctl [-j] vcore reclaimable [ window SECONDS ] [ percentile P ]\n");
 	if (cmd == VC_CALIBRATE || cmd == VC_HELP)
 		printf("       stratosctl vcore calibrate [ CPUS ] [ reference SCORE ] [ seconds S ] [ apply ]\n");
 	printf(
@@ -332,6 +335,16 @@ static void vc_help(int cmd)
 "(the figure to register as allocatable), by NUMA node, last-level cache\n"
 "and physical core, and the vcores in use over 'interval' seconds (default\n"
 "1, 0 to skip). JSON gives capacities in millivcores.\n");
+	if (cmd == VC_RECLAIM || cmd == VC_HELP)
+		printf(
+"\n"
+"'reclaimable' prints the capacity batch work can be promised: the node's\n"
+"capacity minus what online work (every task outside offline cgroups)\n"
+"used over the last 'window' seconds (default %d, at most %d), at the\n"
+"given percentile of the module's once-a-second samples (default 100,\n"
+"the peak). Also the online and offline use in the last second. JSON\n"
+"gives millivcores.\n", STRATOS_VCORE_WINDOW_DEFAULT,
+		       STRATOS_VCORE_WINDOW_MAX);
 	if (cmd == VC_CALIBRATE || cmd == VC_HELP)
 		printf(
 "\n"
@@ -911,6 +924,8 @@ int do_vcore(struct ctx *ctx, int argc, char **argv)
 		return vc_calibrate(ctx, argc - 1, argv + 1);
 	case VC_LIMIT:
 		return vc_limit(ctx, argc - 1, argv + 1);
+	case VC_RECLAIM:
+		return vc_reclaimable(ctx, argc - 1, argv + 1);
 	case VC_HELP:
 		vc_help(VC_HELP);
 		return EXIT_SUCCESS;

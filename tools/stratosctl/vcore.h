@@ -59,6 +59,7 @@ int vc_factors_put(struct snl *nl, unsigned int cpu, int64_t idle,
 		   int64_t busy);
 int do_vcore(struct ctx *ctx, int argc, char **argv);
 int vc_calibrate(struct ctx *ctx, int argc, char **argv);
+int vc_reclaimable(struct ctx *ctx, int argc, char **argv);
 void vc_print_factor(const char *key, const char *label, uint64_t ppm);
 
 #endif /* STRATOSCTL_VCORE_H */

@@ -157,6 +157,31 @@
  * cpu.max the cgroup had before. DEL stops accounting (-ENOENT if it was
  * not). Both end by themselves when the cgroup is removed.
  *
+ * STRATOS_CMD_VCORE_NODE_GET
+ * --------------------------
+ *
+ * Any user may send it. The node's capacity and the batch capacity it can
+ * reclaim from online work, sampled once a second by the module; vcores in
+ * millionths (STRATOS_VCORE_FACTOR_SCALE). Request, both optional:
+ *
+ *    STRATOS_A_VCORE_NODE_WINDOW: NLA_U32, seconds to look back,
+ *      1..STRATOS_VCORE_WINDOW_MAX (default STRATOS_VCORE_WINDOW_DEFAULT)
+ *    STRATOS_A_VCORE_NODE_PERCENTILE: NLA_U32, 1..100, the percentile of
+ *      the online use over the window that counts (default 100, the peak)
+ *
+ * Reply: the two above, and
+ *
+ *    STRATOS_A_VCORE_NODE_SAMPLES: NLA_U32, seconds the window really
+ *      covers (fewer just after loading)
+ *    STRATOS_A_VCORE_NODE_CAPACITY: NLA_U64, with every SMT sibling busy
+ *    STRATOS_A_VCORE_NODE_ONLINE: NLA_U64, online use in the last second
+ *      (every task not in an offline cgroup)
+ *    STRATOS_A_VCORE_NODE_OFFLINE: NLA_U64, offline use in the last second
+ *    STRATOS_A_VCORE_NODE_ONLINE_WINDOW: NLA_U64, online use at the
+ *      percentile over the window
+ *    STRATOS_A_VCORE_NODE_RECLAIMABLE: NLA_U64, capacity minus that, at
+ *      least 0: what batch work can be promised
+ *
  * STRATOS_CMD_PAGECACHE_GET
  * -------------------------
  *
@@ -276,6 +301,7 @@ enum stratos_cmd {
 	STRATOS_CMD_PAGECACHE_DEL,
 	STRATOS_CMD_PAGECACHE_THROTTLED,
 	STRATOS_CMD_SCHED_EVENT,
+	STRATOS_CMD_VCORE_NODE_GET,
 
 	__STRATOS_CMD_MAX
 };
@@ -360,6 +386,9 @@ enum stratos_cgroup_attr {
 /* Bounds of a vcore limit, in millionths of a vcore. */
 #define STRATOS_VCORE_LIMIT_MIN		10000
 #define STRATOS_VCORE_LIMIT_MAX		1000000000
+/* Windows of reclaimable capacity, in seconds. */
+#define STRATOS_VCORE_WINDOW_DEFAULT	60
+#define STRATOS_VCORE_WINDOW_MAX	600
 
 enum stratos_vcore_cpu_attr {
 	STRATOS_A_VCORE_CPU_UNSPEC,
@@ -394,6 +423,23 @@ enum stratos_vcore_cgroup_attr {
 };
 
 #define STRATOS_A_VCORE_CGROUP_MAX (__STRATOS_A_VCORE_CGROUP_MAX - 1)
+
+enum stratos_vcore_node_attr {
+	STRATOS_A_VCORE_NODE_UNSPEC,
+	STRATOS_A_VCORE_NODE_WINDOW,
+	STRATOS_A_VCORE_NODE_PERCENTILE,
+	STRATOS_A_VCORE_NODE_SAMPLES,
+	STRATOS_A_VCORE_NODE_CAPACITY,
+	STRATOS_A_VCORE_NODE_ONLINE,
+	STRATOS_A_VCORE_NODE_OFFLINE,
+	STRATOS_A_VCORE_NODE_ONLINE_WINDOW,
+	STRATOS_A_VCORE_NODE_RECLAIMABLE,
+	STRATOS_A_VCORE_NODE_PAD,
+
+	__STRATOS_A_VCORE_NODE_MAX
+};
+
+#define STRATOS_A_VCORE_NODE_MAX (__STRATOS_A_VCORE_NODE_MAX - 1)
 
 /* Page-cache limits (Documentation/pagecache.rst). */
 #define STRATOS_PAGECACHE_LIMIT_MIN	(1ULL << 20)
