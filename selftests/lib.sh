@@ -28,7 +28,7 @@ tap_plan() {
 
 # run_test NAME FUNCTION [ARGS...]
 run_test() {
-	local name=$1 log rc
+	local name=$1 log rc start=$SECONDS
 	shift
 	tap_n=$((tap_n + 1))
 	log=$(mktemp)
@@ -44,6 +44,8 @@ run_test() {
 		sed 's/^/# /' "$log" | tail -n 40
 		tap_failed=$((tap_failed + 1)) ;;
 	esac
+	# Where the suite's time goes (check.sh lists the slowest tests).
+	echo "# time $((SECONDS - start)) s"
 	rm -f "$log"
 }
 

@@ -13,8 +13,27 @@ for tap in "$dir"/*.tap; do
 	s=$(grep -Ec '^ok .*# SKIP' "$tap")
 	f=$(grep -Ec '^not ok' "$tap")
 	passed=$((passed + p)) skipped=$((skipped + s)) failed=$((failed + f))
-	grep -E '^not ok' "$tap" | sed "s|^|  FAIL $(basename "$tap" .tap): |"
+	# A failure with the last lines of its diagnostics: CI shows only
+	# this summary, so it has to say why.
+	awk -v job="$(basename "$tap" .tap)" '
+		function flush(i) {
+			for (i = (n > 6 ? n - 6 : 0); i < n; i++)
+				print "        " d[i]
+			n = 0
+		}
+		/^not ok/ { flush(); print "  FAIL " job ": " $0; on = 1; next }
+		/^# / && on { d[n++] = $0; next }
+		{ if (on) flush(); on = 0 }
+		END { if (on) flush() }' "$tap"
 	grep -E '^ok .*# SKIP' "$tap" | sed "s|^|  SKIP $(basename "$tap" .tap): |"
 done
+# The slowest tests, to keep a warm make check short.
+echo "  slowest:"
+for tap in "$dir"/*.tap; do
+	[ -f "$tap" ] || continue
+	awk -v job="$(basename "$tap" .tap)" '
+		/^(not )?ok/ { name = $0; sub(/^(not )?ok [0-9]+ - /, "", name) }
+		/^# time [0-9]+ s$/ { printf "%6d s  %s: %s\n", $3, job, name }' "$tap"
+done | sort -rn | head -n 8
 echo "$passed passed, $failed failed, $skipped skipped"
 [ "$failed" = 0 ] && [ "$passed" -gt 0 ]

@@ -123,6 +123,21 @@ if ! cmp -s "$here/stratos-init" "$root/stratos-init"; then
 	install -m 0755 "$here/stratos-init" "$root/stratos-init"
 fi
 
+# Under TCG without icount the guest's TSC is the host's TSC, read raw. The
+# guest calibrates it against the emulated PIT in a few ms at boot, and on a
+# loaded host that has come out several times too low: guest time then ran
+# ten times faster than real time and every timing in the run was wrong.
+# Tell the guest the frequency the host measured instead.
+host_tsc_khz() {
+	dmesg 2>/dev/null |
+		sed -n 's/.*tsc: \(Refined TSC clocksource calibration:\|Detected\) \([0-9]*\)\.\([0-9]\{3\}\)[0-9]* MHz.*/\2\3/p' |
+		tail -n1
+}
+if [ "$icount" != 1 ] && [ "$kvm" != 1 ]; then
+	khz=$(host_tsc_khz)
+	[ -z "$khz" ] || append+=" tsc_early_khz=$khz"
+fi
+
 accel=(-accel tcg,thread=multi -cpu max)
 [ "$icount" = 1 ] && accel=(-accel tcg,thread=single -cpu max -icount shift=3)
 [ "$kvm" = 1 ] && accel=(-accel kvm -cpu host)
