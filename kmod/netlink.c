@@ -84,11 +84,7 @@ static int stratos_nl_get_info_doit(struct sk_buff *skb, struct genl_info *info)
 		return -ENOMEM;
 
 	ret = stratos_info_fill(msg, info);
-	if (ret) {
-		nlmsg_free(msg);
-		return ret;
-	}
-	return genlmsg_reply(msg, info);
+	return stratos_reply(msg, info, ret);
 }
 
 /*
@@ -163,11 +159,7 @@ static int stratos_cgroup_reply(struct genl_info *info,
 				  info->snd_portid, info->snd_seq, 0,
 				  info->genlhdr->cmd, NULL);
 	kfree(buf);
-	if (ret) {
-		nlmsg_free(msg);
-		return ret;
-	}
-	return genlmsg_reply(msg, info);
+	return stratos_reply(msg, info, ret);
 }
 
 static int stratos_nl_cgroup_get_doit(struct sk_buff *skb,
@@ -374,9 +366,47 @@ void *stratos_genlmsg_put(struct sk_buff *skb, u32 portid, u32 seq,
 	return genlmsg_put(skb, portid, seq, &stratos_family, flags, cmd);
 }
 
-bool stratos_events_wanted(void)
+/**
+ * stratos_reply - send @msg as the reply to @info, or drop it
+ * @msg: the reply
+ * @info: the request
+ * @ret: the result of filling @msg; on error @msg is freed
+ *
+ * Return: @ret, or what sending the reply returned.
+ */
+int stratos_reply(struct sk_buff *msg, struct genl_info *info, int ret)
 {
-	return stratos_has_listeners();
+	if (ret) {
+		nlmsg_free(msg);
+		return ret;
+	}
+	return genlmsg_reply(msg, info);
+}
+
+/**
+ * stratos_event_new - start a notification for the "events" group
+ * @cmd: its command
+ * @hdr: where its genetlink header is returned
+ *
+ * Notifications are best effort: nothing is built when nobody listens.
+ *
+ * Return: the message, or NULL if nobody listens or memory is short.
+ */
+struct sk_buff *stratos_event_new(u8 cmd, void **hdr)
+{
+	struct sk_buff *msg;
+
+	if (!stratos_has_listeners())
+		return NULL;
+	msg = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
+	if (!msg)
+		return NULL;
+	*hdr = stratos_genlmsg_put(msg, 0, 0, 0, cmd);
+	if (!*hdr) {
+		nlmsg_free(msg);
+		return NULL;
+	}
+	return msg;
 }
 
 void stratos_events_send(struct sk_buff *msg)

@@ -105,10 +105,7 @@ int stratos_nl_pagecache_get_doit(struct sk_buff *skb, struct genl_info *info)
 	ret = pc_fill(msg, &view, stratos_cgroup_path(view.cgrp, buf), info->snd_portid,
 		      info->snd_seq, 0);
 	kfree(buf);
-	if (ret)
-		nlmsg_free(msg);
-	else
-		ret = genlmsg_reply(msg, info);
+	ret = stratos_reply(msg, info, ret);
 out:
 	stratos_pc_view_release(&view);
 	return ret;
@@ -360,15 +357,10 @@ void stratos_pc_notify_throttled(u64 id, u64 limit, u64 current_bytes,
 	struct sk_buff *msg;
 	void *hdr;
 
-	if (!stratos_events_wanted())
-		return;
-	msg = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
+	msg = stratos_event_new(STRATOS_CMD_PAGECACHE_THROTTLED, &hdr);
 	if (!msg)
 		return;
-	hdr = stratos_genlmsg_put(msg, 0, 0, 0,
-				  STRATOS_CMD_PAGECACHE_THROTTLED);
-	if (!hdr ||
-	    nla_put_u64_64bit(msg, STRATOS_A_PAGECACHE_ID, id,
+	if (nla_put_u64_64bit(msg, STRATOS_A_PAGECACHE_ID, id,
 			      STRATOS_A_PAGECACHE_PAD) ||
 	    nla_put_u64_64bit(msg, STRATOS_A_PAGECACHE_LIMIT, limit,
 			      STRATOS_A_PAGECACHE_PAD) ||

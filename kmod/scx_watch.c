@@ -65,14 +65,10 @@ static void stratos_sched_notify(bool running, const char *ops)
 	struct sk_buff *msg;
 	void *hdr;
 
-	if (!stratos_events_wanted())
-		return;
-	msg = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
+	msg = stratos_event_new(STRATOS_CMD_SCHED_EVENT, &hdr);
 	if (!msg)
 		return;
-	hdr = stratos_genlmsg_put(msg, 0, 0, 0, STRATOS_CMD_SCHED_EVENT);
-	if (!hdr ||
-	    nla_put_u8(msg, STRATOS_A_SCHED_STATE,
+	if (nla_put_u8(msg, STRATOS_A_SCHED_STATE,
 		       running ? STRATOS_SCHED_STATE_EXT :
 				 STRATOS_SCHED_STATE_FALLBACK) ||
 	    (ops && nla_put_string(msg, STRATOS_A_SCHED_OPS, ops))) {

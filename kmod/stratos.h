@@ -70,7 +70,9 @@ void stratos_notify_entry(const struct stratos_entry_view *view);
 void stratos_notify_del(u64 id, enum stratos_del_reason reason);
 void *stratos_genlmsg_put(struct sk_buff *skb, u32 portid, u32 seq,
 			  int flags, u8 cmd);
-bool stratos_events_wanted(void);
+struct genl_info;
+int stratos_reply(struct sk_buff *msg, struct genl_info *info, int ret);
+struct sk_buff *stratos_event_new(u8 cmd, void **hdr);
 void stratos_events_send(struct sk_buff *msg);
 const char *stratos_cgroup_path(struct cgroup *cgrp, char *buf);
 

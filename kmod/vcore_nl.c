@@ -119,11 +119,7 @@ int stratos_vcore_nl_cpu_get_doit(struct sk_buff *skb, struct genl_info *info)
 	if (!msg)
 		return -ENOMEM;
 	ret = vcore_cpu_fill(msg, cpu, genlmsg_iput(msg, info));
-	if (ret) {
-		nlmsg_free(msg);
-		return ret;
-	}
-	return genlmsg_reply(msg, info);
+	return stratos_reply(msg, info, ret);
 }
 
 /* cb->args[0]: the next CPU to send. */
@@ -235,14 +231,10 @@ int stratos_vcore_nl_cgroup_get_doit(struct sk_buff *skb,
 		return -ENOMEM;
 	ret = vcore_cgroup_fill(msg, nla_get_u64(attr),
 				genlmsg_iput(msg, info));
-	if (ret) {
-		nlmsg_free(msg);
-		if (ret == -ENOENT)
-			NL_SET_ERR_MSG_ATTR(info->extack, attr,
-					    "cgroup is not accounted in vcores (start with 'stratosctl vcore account')");
-		return ret;
-	}
-	return genlmsg_reply(msg, info);
+	if (ret == -ENOENT)
+		NL_SET_ERR_MSG_ATTR(info->extack, attr,
+				    "cgroup is not accounted in vcores (start with 'stratosctl vcore account')");
+	return stratos_reply(msg, info, ret);
 }
 
 /* cb->args[0]: index of the next entry. */
@@ -383,9 +375,5 @@ int stratos_vcore_nl_node_get_doit(struct sk_buff *skb, struct genl_info *info)
 	if (!msg)
 		return -ENOMEM;
 	ret = vcore_node_fill(msg, genlmsg_iput(msg, info), window, pct, &r);
-	if (ret) {
-		nlmsg_free(msg);
-		return ret;
-	}
-	return genlmsg_reply(msg, info);
+	return stratos_reply(msg, info, ret);
 }
