@@ -469,6 +469,10 @@ static void table_case(const void *arg)
 #define A_REASON STRATOS_A_CGROUP_REASON
 #define A_PAD	STRATOS_A_CGROUP_PAD
 
+#define NODE	STRATOS_CMD_VCORE_NODE_GET
+#define A_WINDOW STRATOS_A_VCORE_NODE_WINDOW
+#define A_PCT	STRATOS_A_VCORE_NODE_PERCENTILE
+
 #define T(n, c, ...)	{ .name = (n), .cmd = (c), __VA_ARGS__ }
 
 #define E_LEN		"invalid attribute length"
@@ -609,6 +613,16 @@ static const struct tcase cases[] = {
 	  .no_ext = true),
 	T("command 0 (UNSPEC)", 0, .err = EOPNOTSUPP, .pre_perm = true,
 	  .no_ext = true),
+	T("VCORE_NODE_GET: WINDOW 0", NODE, .a = { A_U32(A_WINDOW, 0) },
+	  .err = EINVAL, .msg = E_RANGE, .bad = 1),
+	T("VCORE_NODE_GET: WINDOW above the maximum", NODE,
+	  .a = { A_U32(A_WINDOW, STRATOS_VCORE_WINDOW_MAX + 1) },
+	  .err = EINVAL, .msg = E_RANGE, .bad = 1),
+	T("VCORE_NODE_GET: PERCENTILE 101", NODE,
+	  .a = { A_U32(A_WINDOW, 5), A_U32(A_PCT, 101) },
+	  .err = EINVAL, .msg = E_RANGE, .bad = 2),
+	T("VCORE_NODE_GET: WINDOW as u8", NODE, .a = { A_U8(A_WINDOW, 5) },
+	  .err = EINVAL, .msg = E_LEN, .bad = 1),
 	T("command CMD_MAX + 1", STRATOS_CMD_MAX + 1, .a = { A_CG },
 	  .err = EOPNOTSUPP, .pre_perm = true, .no_ext = true),
 	T("GET_INFO with genlmsghdr.reserved 0x5a", INFO, .reserved = 0x5a,
