@@ -92,10 +92,12 @@ test_vcore_reclaimable_stepped_load() {
 		fail "online use $(rc_field online_mvcores) mvcores, expected about 2000"
 
 	# Step down: the peak holds for the window, then capacity comes back.
+	# (The peak is read over 30 s: on the debug kernel each stratosctl
+	# call takes seconds, so a 4 s window may have passed already.)
 	echo 1 >"$on/cgroup.kill"
 	sleep 1
-	[ "$(rc_field reclaimable_mvcores)" -le 2400 ] ||
-		fail "the peak of the window was forgotten at once"
+	[ "$(rc_field reclaimable_mvcores 30)" -le 2400 ] ||
+		fail "the peak of the last 30 s was forgotten at once"
 	[ "$(rc_field online_mvcores 1)" -le 800 ] ||
 		fail "online use did not drop with the hogs gone"
 	rc_wait_until '[ "$(rc_field reclaimable_mvcores)" -ge 3200 ]' \
