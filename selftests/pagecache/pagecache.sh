@@ -287,56 +287,95 @@ test_pagecache_hierarchy() {
 		fail "parent peaked at $maxp over $plim + slack"
 }
 
+# pc_hot_loop FILE SECONDS: an online service re-reading its hot file.
 pc_hot_loop() {
 	while :; do
 		cat "$1" >/dev/null
-		sleep 0.05
+		sleep "$2"
 	done
 }
 
-# pc_protect LIMIT: the share (%) of an online cgroup's hot file still
-# cached after an offline sibling streamed a file larger than the pair's
-# memory (their parent's memory.max stands in for the machine's RAM).
+# pc_protect LIMIT: "MIN MEAN", the lowest and the average share (%) of an
+# online cgroup's hot file cached while an offline sibling streams a file
+# three times their parent's memory.max (the stand-in for the machine's
+# RAM). Sampled during the stream: the hot loop refills the cache within
+# a read, so a look afterwards would miss what was lost.
 pc_protect() {
-	local p on off hot big pid pct
-	hot=$(pc_file hot 48)
-	big=$(pc_file big 512)
+	local p on off hot big res
+	hot=$(pc_file hot 128)
+	big=$(pc_file big 768)
 	p=$(pc_cg pc-protect)
 	echo +memory >"$p/cgroup.subtree_control"
 	echo $((256 * MIB)) >"$p/memory.max"
 	on=$(cg_create pc-protect/online)
 	off=$(cg_create pc-protect/offline)
 	[ "$1" = none ] || stratosctl pagecache set "$off" "$1"
-	"${PC_IN[@]}" "$on" bash -c "$(declare -f pc_hot_loop); pc_hot_loop $hot" &
+	"${PC_IN[@]}" "$on" bash -c "$(declare -f pc_hot_loop); pc_hot_loop $hot 2" &
 	pc_hot=$!
 	pc_wait_for "[ \$(python3 $SELFTESTS/pagecache/pc_resident.py $hot | cut -d. -f1) -ge 99 ]" 60 ||
 		fail "the hot file never got cached"
+	res=$(mktemp)
+	python3 "$SELFTESTS/pagecache/pc_resident.py" -i 0.1 "$hot" >"$res" 2>"$res.err" &
+	pc_res=$!
+	pc_wait_for "grep -q sampling $res.err" 60 || fail "the sampler did not start"
 	timeout 300 "${PC_IN[@]}" "$off" dd if="$big" of=/dev/null bs=1M status=none ||
 		fail "the offline reader did not finish"
-	pct=$(python3 "$SELFTESTS/pagecache/pc_resident.py" "$hot")
+	kill -TERM "$pc_res"
+	wait "$pc_res" || fail "the sampler failed"
+	pc_res=
 	kill "$pc_hot"
 	wait "$pc_hot" 2>/dev/null || true
 	pc_hot=
 	cg_remove_tree "$p"
-	echo "${pct%.*}"
+	echo "min/mean/last/samples $(cat "$res") with limit $1" >&2
+	awk '{ printf "%d %d\n", $1, $2 }' "$res"
+	rm -f "$res" "$res.err"
 }
 
-# The online cgroup keeps its hot file beside a limited offline streamer.
+# The online cgroup keeps its hot file beside a limited offline streamer,
+# and loses it without the limit.
+#
+# The hot file is half of the parent's 256 MiB and re-read every 2 s.
+# Without a limit, the stream's charges keep the parent at its
+# memory.max, and limit reclaim walks the parent's children in turn,
+# scanning each one's LRU in proportion to its size: the online cgroup,
+# half of the parent, gives up about half of what the stream needs, and
+# the stream (100-300 MB/s here) cycles the parent within one re-read.
+# The hot file's recency is little help: MGLRU (on by default on both
+# kernels) weighs generations and tiers only within each cgroup's own
+# LRU, so the online cgroup gives up its oldest hot pages, not the
+# offline stream's. With the limit the pair stays below memory.max, and
+# no reclaim reaches the online cgroup.
+#
+# Measured (lowest share during the stream): without the limit 11-13% on
+# stock 7.3 and 12-25% on 6.12; with it 100% on both. MGLRU's refault
+# feedback now and then learns to protect the hot tiers after all (the
+# lowest then stayed at 80-94%, in 3 of some 20 runs on 6.12 across the
+# setups tried, none on 7.3), hence up to three tries, each on a fresh
+# file, before calling the loss absent.
 test_pagecache_protection() {
 	local with without
-	pc_hot=
-	trap 'kill $pc_hot 2>/dev/null || true; cg_cleanup' EXIT
+	pc_hot= pc_res=
+	trap 'kill $pc_hot $pc_res 2>/dev/null || true; cg_cleanup' EXIT
 	pc_have_disk || skip "needs the VM's virtio disk (run-vm.sh --disk, see mkdisk.sh)"
 	# A GiB of I/O under KASAN on one vCPU takes longer than a test may.
 	[ ! -e /sys/kernel/debug/kmemleak ] ||
 		skip "too slow on the debug kernel; runs on stock and 6.12"
 	load_module
-	without=$(pc_protect none)
+	for _ in 1 2 3; do
+		# A fresh file: no reads from an earlier try have raised its tiers.
+		rm -f "$PCFS/hot"
+		without=$(pc_protect none)
+		[ "${without% *}" -ge 80 ] || break
+	done
 	with=$(pc_protect 64M)
-	echo "hot file cached: ${without}% without a limit, ${with}% with one"
-	[ "$with" -ge 95 ] || fail "only ${with}% of the hot file stayed cached"
-	[ "$without" -lt 95 ] ||
-		echo "# note: without a limit the kernel kept ${without}% too"
+	echo "hot file cached (lowest, average): ${without// /%, }% without a limit, ${with// /%, }% with 64M"
+	[ "${with% *}" -ge 95 ] || fail "the hot file fell to ${with% *}% with the limit"
+	# A fifth of the file gone is no sampling noise (mincore() is exact)
+	# and stays well clear of the 95% the limit must keep; the runs
+	# measured went below 25%.
+	[ "${without% *}" -lt 80 ] ||
+		fail "without a limit the hot file still kept ${without% *}% (three tries): the setup no longer shows the loss"
 }
 
 # A limit goes with its cgroup, even while reclaim runs.
