@@ -278,7 +278,7 @@ static int parse_key(const struct kv *kv, struct bt_conf *c, bool enable)
 		return EXIT_SUCCESS;
 	case K_EXTSRV:
 		if (!enable)
-			return usage_err("ext-server is chosen at 'bt enable' only");
+			return usage_err("ext-server is chosen when scx_bt loads ('bt disable', then 'bt enable ext-server N')");
 		if (!strcmp(kv->value, "keep")) {
 			c->ext_server_ns = 0;
 			return EXIT_SUCCESS;
@@ -558,6 +558,8 @@ static bool bt_pinned(void)
 	return !access(path, F_OK);
 }
 
+static int bt_set(struct ctx *ctx, int argc, char **argv);
+
 static int bt_enable(struct ctx *ctx, int argc, char **argv)
 {
 	struct bt_conf conf = bt_conf_default;
@@ -580,8 +582,13 @@ static int bt_enable(struct ctx *ctx, int argc, char **argv)
 		       EXIT_PERM;
 	if (bt_pinned()) {
 		if (bt_is_root_ops() && !strcmp(buf, "enabled")) {
-			pr_info("scx_bt is already enabled");
-			return EXIT_SUCCESS;
+			/* Settings given with it must not be dropped silently. */
+			if (!argc) {
+				pr_info("scx_bt is already enabled");
+				return EXIT_SUCCESS;
+			}
+			pr_info("scx_bt is already enabled; applying the settings given");
+			return bt_set(ctx, argc, argv);
 		}
 		/* Ejected or gone: clear the old pins and load afresh. */
 		fd = pinned_fd("link");
