@@ -431,7 +431,16 @@ void BPF_STRUCT_OPS(bt_dispatch, s32 cpu, struct task_struct *prev)
 
 	if (!conf)
 		return;
-	if (bt_cpu_holds(conf, cpu, now) && !bt_starving(conf, now))
+	/*
+	 * With online work queued here the fair class owns this CPU, and
+	 * only the ext_server gets ext tasks picked: declining now would
+	 * stop that server for good (the kernel starts it again only when
+	 * the CPU's first ext task is enqueued), and tasks counted on this
+	 * CPU would starve until the watchdog ejects scx_bt. The server's
+	 * runtime is the bounded share offline work has under online load.
+	 */
+	if (!bt_online_nr(cpu) && bt_cpu_holds(conf, cpu, now) &&
+	    !bt_starving(conf, now))
 		return;
 	/* Dispatching nothing makes the kernel queue @prev with ENQ_LAST. */
 	if (bt_keep_prev(prev, cpu, now))

@@ -560,6 +560,29 @@ static bool bt_pinned(void)
 
 static int bt_set(struct ctx *ctx, int argc, char **argv);
 
+/* Registry weights may have changed since scx_bt loaded: load them again. */
+static int bt_resync_weights(struct ctx *ctx)
+{
+	int ret, fd = pinned_fd("bt_cgw");
+
+	if (fd < 0)
+		return EXIT_SUCCESS;
+	ret = sync_weights(ctx, fd);
+	close(fd);
+	return ret;
+}
+
+/*
+ * Offline weights in the registry changed ('cgroup set', 'cgroup del'):
+ * a running scx_bt takes them at once. Best effort: on failure it keeps
+ * the old ones until the next 'bt set', and the user is told.
+ */
+void bt_registry_changed(struct ctx *ctx)
+{
+	if (bt_pinned() && bt_resync_weights(ctx))
+		pr_warn("scx_bt keeps its old offline weights until 'stratosctl bt set' (it needs root)");
+}
+
 static int bt_enable(struct ctx *ctx, int argc, char **argv)
 {
 	struct bt_conf conf = bt_conf_default;
@@ -585,7 +608,7 @@ static int bt_enable(struct ctx *ctx, int argc, char **argv)
 			/* Settings given with it must not be dropped silently. */
 			if (!argc) {
 				pr_info("scx_bt is already enabled");
-				return EXIT_SUCCESS;
+				return bt_resync_weights(ctx);
 			}
 			pr_info("scx_bt is already enabled; applying the settings given");
 			return bt_set(ctx, argc, argv);

@@ -279,8 +279,11 @@ static int cg_set(struct ctx *ctx, int argc, char **argv)
 		msg = NULL;
 	}
 	ret = cg_req_send(&rq, msg, NULL, NULL);
-	return cg_req_done(&rq, "set", ret,
-			   "the kernel knows no cgroup with its id (is it being removed?)");
+	ret = cg_req_done(&rq, "set", ret,
+			  "the kernel knows no cgroup with its id (is it being removed?)");
+	if (!ret)
+		bt_registry_changed(ctx);
+	return ret;
 }
 
 static int cg_del(struct ctx *ctx, int argc, char **argv)
@@ -298,7 +301,10 @@ static int cg_del(struct ctx *ctx, int argc, char **argv)
 		return ret;
 	ret = cg_req_send(&rq, cg_req_msg(&rq, STRATOS_CMD_CGROUP_DEL), NULL,
 			  NULL);
-	return cg_req_done(&rq, "delete", ret, "it has no stratos entry");
+	ret = cg_req_done(&rq, "delete", ret, "it has no stratos entry");
+	if (!ret)
+		bt_registry_changed(ctx);
+	return ret;
 }
 
 /* Entries of a dump, kept until it completes uninterrupted. */

@@ -49,6 +49,7 @@ int do_cgroup(struct ctx *ctx, int argc, char **argv);
 int do_monitor(struct ctx *ctx, int argc, char **argv);
 int do_pagecache(struct ctx *ctx, int argc, char **argv);
 int do_bt(struct ctx *ctx, int argc, char **argv);
+void bt_registry_changed(struct ctx *ctx);
 int pc_event_print(struct nl_msg *msg);
 
 /* A registry entry (or notification) as the kernel sent it. */
