@@ -31,7 +31,7 @@ test_offline_existing_fork_exec() {
 	[ "$(cat "$off/cpu.idle")" = 1 ] || fail "cpu.idle lost on re-set"
 	# A child forked inside inherits the policy; exec keeps it.
 	rm -f /tmp/bt-child
-	sh -c "echo \$\$ >$off/cgroup.procs; sleep 30 & echo \$! >/tmp/bt-child.new; mv /tmp/bt-child.new /tmp/bt-child; exec sleep 30" &
+	sh -c "echo \$\$ >$off/cgroup.procs; sleep 600 & echo \$! >/tmp/bt-child.new; mv /tmp/bt-child.new /tmp/bt-child; exec sleep 600" &
 	for _ in $(seq 300); do
 		[ -s /tmp/bt-child ] && break
 		sleep 0.1
