@@ -67,7 +67,8 @@ static const struct bt_conf bt_conf_default = {
 	.guard_slice_ns = 1000000,
 	.smt_expel = 1,
 	.budget_pct = 100,
-	.ext_server_ns = 1000000,
+	/* 1% of each CPU under full online load; see Documentation/sched_bt.rst. */
+	.ext_server_ns = 10000000,
 };
 
 static void bt_help(void)
@@ -95,7 +96,7 @@ static void bt_help(void)
 "                 online work (default on)\n"
 "  budget PCT     share of each CPU offline work may use, 1-100 (default 100)\n"
 "  ext-server N   sched_ext deadline server runtime per second, per CPU\n"
-"                 (enable only; default 1000; 'keep' leaves it alone)\n");
+"                 (enable only; default 10000; 'keep' leaves it alone)\n");
 }
 
 /* ---- small file helpers ---- */
