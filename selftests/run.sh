@@ -26,7 +26,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/.." && pwd)
 
 logdir=$top/build/check
-kernels="debug stock 6.12"
+kernels="6.12 debug stock"
 fuzz_count=${STRATOS_FUZZ_COUNT:-50000}
 one=
 while [ $# -gt 0 ]; do
@@ -59,11 +59,12 @@ job() {
 	esac
 }
 
+# An order that keeps both slots busy to the end (by measured durations).
 jobs_for() {
 	local k
 	for k in $kernels; do
 		case "$k" in
-		debug) echo debug-core debug-bt debug-mem ;;
+		debug) echo debug-mem debug-bt debug-core ;;
 		stock) echo stock stock-bt ;;
 		*) echo "$k" ;;
 		esac
