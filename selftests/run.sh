@@ -15,8 +15,7 @@
 # The shape serves every group in the job: two sockets of one core with two
 # SMT threads each, one NUMA node per socket (SMT-aware scheduling and
 # vcore accounting need siblings), and an ext4 scratch disk for the
-# page-cache tests. Two jobs run at a time, one per host core, longest
-# first.
+# page-cache tests. Two jobs run at a time, one per host core.
 #
 # Usage: selftests/run.sh [--log-dir DIR] [--kernels "stock 6.12 debug"]
 #                         [--fuzz-count N] [--job NAME]
