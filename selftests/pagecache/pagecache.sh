@@ -291,8 +291,12 @@ test_pagecache_hierarchy() {
 	stratosctl pagecache show
 	[ "$maxa" -le $((alim + $(pc_slack $alim))) ] ||
 		fail "child peaked at $maxa over $alim + slack"
-	[ "$maxp" -le $((plim + $(pc_slack $plim))) ] ||
-		fail "parent peaked at $maxp over $plim + slack"
+	# Two readers insert into the parent at once, and each may be one
+	# reclaim margin (4 MiB by default) into its insertion when the limit
+	# is crossed: the parent's bound is the slack plus a margin per
+	# reader. Seen on stock: 8.4 MB over 48 MiB, 1 run in 4.
+	[ "$maxp" -le $((plim + $(pc_slack $plim) + 2 * 4 * MIB)) ] ||
+		fail "parent peaked at $maxp over $plim + slack + two margins"
 }
 
 # pc_hot_loop FILE SECONDS: an online service re-reading its hot file.
