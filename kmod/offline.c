@@ -407,9 +407,11 @@ static void stratos_attach_probe(void *data, struct cgroup *dst,
 
 /*
  * A forked child inherits its parent's policy and, except with
- * CLONE_INTO_CGROUP, its cgroup, so only a child born elsewhere than its
- * parent may need a sweep. This runs on every fork: one load in the common
- * case.
+ * CLONE_INTO_CGROUP, its cgroup, so mostly only a child born elsewhere than
+ * its parent needs a sweep. The exception: a parent that has just moved
+ * into an offline subtree and forks before the sweep switched it; its
+ * SCHED_NORMAL child, born after the sweep collected its tasks, would stay
+ * so. This runs on every fork: one load when no cgroup is offline.
  */
 static void stratos_fork_probe(void *data, struct task_struct *parent,
 			       struct task_struct *child)
@@ -424,6 +426,9 @@ static void stratos_fork_probe(void *data, struct task_struct *parent,
 	if (cgrp != task_dfl_cgroup(parent))
 		sweep = (child->policy == SCHED_EXT) ||
 			stratos_cgroup_offline(cgrp);
+	else if (IS_ENABLED(CONFIG_SCHED_CLASS_EXT))
+		sweep = child->policy == SCHED_NORMAL &&
+			stratos_offline_task(child);
 	rcu_read_unlock();
 	if (sweep)
 		queue_work(system_dfl_wq, &sweep_work);
