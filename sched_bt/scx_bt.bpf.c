@@ -55,6 +55,7 @@
 #pragma clang diagnostic pop
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
 
 #include "scx_bt.h"
 
@@ -261,6 +262,21 @@ static u32 bt_online_nr(s32 cpu)
 	return rq->cfs.h_nr_queued - rq->cfs.h_nr_idle;
 }
 
+/*
+ * Is @cpu's ext_server running (active and not throttled)? Then the
+ * deadline class picks it before anything else, and every ext pick on the
+ * CPU comes from it.
+ */
+static bool bt_ext_server_running(s32 cpu)
+{
+	struct rq *rq = bpf_per_cpu_ptr(&runqueues, cpu);
+
+	if (!rq)
+		return false;
+	return BPF_CORE_READ_BITFIELD(rq, ext_server.dl_server_active) &&
+	       !BPF_CORE_READ_BITFIELD(rq, ext_server.dl_throttled);
+}
+
 /* Is online work queued behind other online work on another CPU? */
 static bool bt_online_waiting(s32 self)
 {
@@ -375,9 +391,8 @@ void BPF_STRUCT_OPS(bt_enqueue, struct task_struct *p, u64 enq_flags)
 	if (!conf)
 		return;
 	/*
-	 * The last task of a CPU that dispatch chose to keep (see
-	 * bt_dispatch) goes straight back to it, unless the CPU holds
-	 * offline work back.
+	 * A CPU about to idle with this task runnable (dispatch found
+	 * nothing else) keeps it, unless the CPU holds offline work back.
 	 */
 	if ((enq_flags & SCX_ENQ_LAST) &&
 	    !bt_cpu_holds(conf, scx_bpf_task_cpu(p), scx_bpf_now())) {
@@ -399,52 +414,94 @@ static u64 bt_vtime_charge(const struct task_struct *p, u32 weight, u64 used)
 }
 
 /*
- * Should @prev, whose slice ended, run on rather than the head of the
- * queue? Dispatch runs before @prev is charged and queued, so its virtual
- * time is brought up to date here.
+ * The slice an offline task starting on @cpu gets: a short one if only the
+ * guard (or the ext_server) lets it through, and no longer than the budget
+ * left in the window, which is checked per slice.
  */
-static bool bt_keep_prev(struct task_struct *prev, s32 cpu, u64 now)
+static u64 bt_slice(const struct bt_conf *conf, s32 cpu, u64 now)
+{
+	struct bt_cpu *bc = bt_get_cpu(cpu);
+	u64 slice = conf->slice_ns, left;
+
+	if (!bc)
+		return slice;
+	if (bt_cpu_holds(conf, cpu, now) && slice > conf->guard_slice_ns)
+		slice = conf->guard_slice_ns;
+	left = bt_budget_left(conf, bc, now);
+	if (left && slice > left)
+		slice = left;
+	return slice;
+}
+
+/*
+ * Charge @p's run on this CPU up to @now: to its cgroup's runtime, the
+ * CPU's budget window, and its virtual time (scaled by the cgroup weight
+ * and the task's nice weight). Called when it stops, and when dispatch
+ * lets it run on without stopping.
+ */
+static void bt_charge(struct task_struct *p, struct bt_cpu *bc, u64 now)
+{
+	struct bt_cg_stats *st;
+	struct bt_task *t;
+	u64 used;
+
+	if (now <= bc->run_start)
+		return;
+	used = now - bc->run_start;
+	bc->run_start = now;
+	bc->win_used += used;
+	st = bt_cg_stats(bc->run_cgid);
+	if (st)
+		__sync_fetch_and_add(&st->runtime_ns, used);
+	t = bpf_task_storage_get(&bt_tasks, p, 0, 0);
+	p->scx.dsq_vtime += bt_vtime_charge(p, t ? t->weight : 100, used);
+}
+
+/* Should @prev, whose slice ended, run on rather than the head of the queue? */
+static bool bt_keep_prev(struct task_struct *prev)
 {
 	struct task_struct *head;
-	struct bt_task *t;
-	struct bt_cpu *bc;
-	u64 vt;
 
 	if (!prev || !(prev->scx.flags & SCX_TASK_QUEUED) ||
 	    prev->policy != SCHED_EXT_POLICY)
 		return false;
 	head = scx_bpf_dsq_peek(BT_DSQ);
-	if (!head)
-		return true;
-	t = bpf_task_storage_get(&bt_tasks, prev, 0, 0);
-	bc = bt_get_cpu(cpu);
-	vt = prev->scx.dsq_vtime;
-	if (t && bc && bc->run_start && now > bc->run_start)
-		vt += bt_vtime_charge(prev, t->weight, now - bc->run_start);
-	return (s64)(vt - head->scx.dsq_vtime) <= 0;
+	return !head || (s64)(prev->scx.dsq_vtime - head->scx.dsq_vtime) <= 0;
 }
 
 void BPF_STRUCT_OPS(bt_dispatch, s32 cpu, struct task_struct *prev)
 {
 	struct bt_conf *conf = bt_get_conf();
 	u64 now = scx_bpf_now();
+	struct bt_cpu *bc;
 
 	if (!conf)
 		return;
+	/* The budget and the queue order below count @prev's run so far. */
+	bc = bt_get_cpu(cpu);
+	if (prev && bc && bc->run_start)
+		bt_charge(prev, bc, now);
 	/*
-	 * With online work queued here the fair class owns this CPU, and
-	 * only the ext_server gets ext tasks picked: declining now would
-	 * stop that server for good (the kernel starts it again only when
+	 * A pick from the ext_server is never declined: an empty pick
+	 * stops the server for good (the kernel starts it again only when
 	 * the CPU's first ext task is enqueued), and tasks counted on this
 	 * CPU would starve until the watchdog ejects scx_bt. The server's
 	 * runtime is the bounded share offline work has under online load.
 	 */
-	if (!bt_online_nr(cpu) && bt_cpu_holds(conf, cpu, now) &&
+	if (!bt_ext_server_running(cpu) && bt_cpu_holds(conf, cpu, now) &&
 	    !bt_starving(conf, now))
 		return;
-	/* Dispatching nothing makes the kernel queue @prev with ENQ_LAST. */
-	if (bt_keep_prev(prev, cpu, now))
+	/*
+	 * A refilled slice is what keeps @prev running. Returning with
+	 * nothing dispatched would not: under online load the pick comes
+	 * from the ext_server, which the kernel stops on an empty pick,
+	 * and @prev would be queued on a CPU whose server never starts
+	 * again while it is counted there.
+	 */
+	if (bt_keep_prev(prev)) {
+		prev->scx.slice = bt_slice(conf, cpu, now);
 		return;
+	}
 	scx_bpf_dsq_move_to_local(BT_DSQ);
 }
 
@@ -472,7 +529,8 @@ void BPF_STRUCT_OPS(bt_running, struct task_struct *p)
 	struct bt_cg_stats *st;
 	struct bt_task *t;
 	struct bt_cpu *bc;
-	u64 now = scx_bpf_now(), wait, left;
+	u64 now = scx_bpf_now(), wait, slice;
+	s32 cpu;
 
 	if ((s64)(p->scx.dsq_vtime - vtime_now) > 0)
 		vtime_now = p->scx.dsq_vtime;
@@ -488,19 +546,15 @@ void BPF_STRUCT_OPS(bt_running, struct task_struct *p)
 		t->weight = bt_task_cgweight(p);
 		t->weights_gen = conf->weights_gen;
 	}
-	bc = bt_get_cpu(scx_bpf_task_cpu(p));
+	cpu = scx_bpf_task_cpu(p);
+	bc = bt_get_cpu(cpu);
 	if (bc) {
 		bc->run_start = now;
 		bc->run_cgid = t->cgid;
 		bc->stopped_cgid = 0;
-		/* A task let through by the guard runs a short slice only. */
-		if (bt_cpu_holds(conf, scx_bpf_task_cpu(p), now) &&
-		    p->scx.slice > conf->guard_slice_ns)
-			p->scx.slice = conf->guard_slice_ns;
-		/* No further than the budget: it is checked per slice. */
-		left = bt_budget_left(conf, bc, now);
-		if (left && p->scx.slice > left)
-			p->scx.slice = left;
+		slice = bt_slice(conf, cpu, now);
+		if (p->scx.slice > slice)
+			p->scx.slice = slice;
 	}
 	if (!t->wait_since)
 		return;
@@ -513,26 +567,18 @@ void BPF_STRUCT_OPS(bt_running, struct task_struct *p)
 
 void BPF_STRUCT_OPS(bt_stopping, struct task_struct *p, bool runnable)
 {
-	struct bt_cg_stats *st;
 	struct bt_task *t;
 	struct bt_cpu *bc;
-	u64 now = scx_bpf_now(), used;
+	u64 now = scx_bpf_now();
 
 	bc = bt_get_cpu(scx_bpf_task_cpu(p));
 	if (!bc || !bc->run_start)
 		return;
-	used = now - bc->run_start;
+	bt_charge(p, bc, now);
 	bc->run_start = 0;
 	bc->stopped_cgid = runnable ? bc->run_cgid : 0;
-	bc->win_used += used;
-
-	st = bt_cg_stats(bc->run_cgid);
-	if (st)
-		__sync_fetch_and_add(&st->runtime_ns, used);
-	/* Charge scaled by the cgroup weight and the task's nice weight. */
-	t = bpf_task_storage_get(&bt_tasks, p, 0, 0);
-	p->scx.dsq_vtime += bt_vtime_charge(p, t ? t->weight : 100, used);
 	/* Preempted or out of slice: it waits again from now. */
+	t = bpf_task_storage_get(&bt_tasks, p, 0, 0);
 	if (t && runnable)
 		t->wait_since = now;
 }

@@ -271,10 +271,6 @@ test_fallback_scx_bt_ejected() {
 # watchdog never ejects scx_bt.
 test_scx_bt_sustained_online_no_ejection() {
 	local off on i p s0 s1
-	# Known defect, issue #6 left open: in about half the runs an offline
-	# task starves 36-41 s and the watchdog ejects scx_bt, at 1 and at
-	# 10 ms/s of ext_server (Documentation/sched_bt.rst, Limits).
-	skip "known defect (issue #6): an offline task can starve and the watchdog eject scx_bt"
 	bt_setup
 	off=$(bt_cg off)
 	on=$(bt_cg on)
