@@ -18,8 +18,10 @@ srcver=$(chroot "$root" dpkg-query -W -f '${Version}' linux-source-7.3 2>/dev/nu
 	 chroot "$root" sh -c 'dpkg-query -W -f "\${Version}" "linux-source-*"' | head -n1)
 [ -n "$srcver" ] || die "linux-source is missing from the root filesystem"
 
+# Comments and blank lines do not change the kernel: editing them does not
+# cost a rebuild.
 key=$(cat "$here/debug-kernel.sh" "$here/debug.config" - <<<"$srcver" |
-	sha256sum | cut -c1-16)
+	grep -Ev '^[[:space:]]*(#|$)' | sha256sum | cut -c1-16)
 name="linux-debug-$key"
 tree="$STRATOS_CACHE/$name"
 
@@ -48,7 +50,8 @@ buildlog="$STRATOS_CACHE/$name.log"
 	# A wanted option that Kconfig dropped means the fragment is wrong.
 	for opt in KASAN PROVE_LOCKING DEBUG_KMEMLEAK DEBUG_ATOMIC_SLEEP \
 		   SCHED_CLASS_EXT EXT_GROUP_SCHED DEBUG_INFO_BTF_MODULES \
-		   MEMCG CFS_BANDWIDTH 9P_FS VIRTIO_BLK EXT4_FS MODULE_UNLOAD; do
+		   MEMCG CFS_BANDWIDTH 9P_FS VIRTIO_BLK EXT4_FS MODULE_UNLOAD \
+		   MAGIC_SYSRQ; do
 		grep -q \"^CONFIG_\$opt=y\" .config ||
 			{ echo \"CONFIG_\$opt did not survive\"; exit 1; }
 	done
