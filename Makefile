@@ -116,10 +116,16 @@ bench-pagecache: module-stock tools
 	@sed -n '/MiB limit/,$$p' $(BUILD)/vm/pagecache-bench/result/output
 
 # Context-switch overhead of vcore accounting, in an icount VM whose two
-# vCPUs are SMT siblings (see Documentation/vcore.rst).
+# vCPUs are SMT siblings, then the accuracy figures of the vcore tests in
+# an icount VM of two such cores (see Documentation/vcore.rst).
 bench-vcore: module-stock tools
 	@$(VM)/run-vm.sh --kernel stock --icount --sockets 1 --threads 2 --cpus 2 \
 		--name vcore-bench --timeout 3000 --quiet -- selftests/vcore/bench.sh
+	@cat $(BUILD)/vm/vcore-bench/result/output
+	@$(VM)/run-vm.sh --kernel stock --icount --sockets 2 --threads 2 --cpus 4 \
+		--numa 2 --name vcore-figures --timeout 3000 --quiet -- \
+		selftests/vcore/figures.sh
+	@cat $(BUILD)/vm/vcore-figures/result/output
 
 demo: all
 	@$(VM)/run-vm.sh --kernel stock --name demo -- selftests/demo.sh

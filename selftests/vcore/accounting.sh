@@ -28,6 +28,7 @@ vc_acct_cleanup() {
 # CPU (with, if given, a hog outside it on HOG_CPU), then compare.
 vc_acct_case() {
 	local factor=$1 cpu=$2 hog=${3:-} cg usage vns cns want sib b0 b1 hog_pid
+	local state
 	# Keep this shell and its helpers off the measured core.
 	taskset -pc $(((cpu + 2) % 4)) "$BASHPID" >/dev/null
 	sib=$((cpu ^ 1))
@@ -54,7 +55,9 @@ vc_acct_case() {
 		fail "the loop got too little CPU time ($usage ns)"
 	vc_close "$cns" "$usage" 2 || fail "raw CPU time differs from cpu.stat"
 	want=$(awk -v u="$usage" -v f="$factor" 'BEGIN { printf "%d", u * f }')
-	vc_close "$vns" "$want" 2 || fail "vcore time is not cpu.stat x $factor"
+	state=${hog:+busy}
+	vc_close "$vns" "$want" 2 "accounting: CPU $cpu, sibling ${state:-idle}, vcore ns vs cpu.stat x $factor" ||
+		fail "vcore time is not cpu.stat x $factor"
 }
 
 test_vcore_acct_fast_idle_sibling() {
@@ -119,7 +122,8 @@ test_vcore_acct_hierarchy() {
 	vns=$(vc_field "$parent" vcore_ns)
 	want=$((usage * 4 / 10))
 	echo "parent: usage $usage vcore_ns $vns"
-	vc_close "$vns" "$want" 2 || fail "parent not charged for its children at 0.4"
+	vc_close "$vns" "$want" 2 "accounting: parent of two busy siblings at 0.4" ||
+		fail "parent not charged for its children at 0.4"
 	usage=$(vc_usage_ns "$a")
 	vns=$(vc_field "$a" vcore_ns)
 	vc_close "$vns" $((usage * 4 / 10)) 2 || fail "child a wrong"
@@ -146,7 +150,7 @@ test_vcore_factor_change_runtime() {
 	v2=$(vc_field "$cg" vcore_ns)
 	u2=$(vc_usage_ns "$cg")
 	echo "first $u1 -> $v1, then $u2 -> $v2"
-	vc_close $((v2 - v1)) $(((u2 - u1) / 4)) 3 ||
+	vc_close $((v2 - v1)) $(((u2 - u1) / 4)) 3 "accounting: factor changed at run time" ||
 		fail "the new factor did not apply at run time"
 }
 
@@ -203,11 +207,14 @@ test_vcore_acct_lifecycle() {
 	done
 	[ "$(stratosctl -j vcore show | jq length)" = 0 ] ||
 		fail "a removed cgroup is still accounted"
-	# The table is bounded.
+	# The table is bounded (one mkdir for all: processes are slow here).
+	i=$(cg_create many)
+	echo "+cpu +memory +pids" >"$i/cgroup.subtree_control"
+	mkdir "$i"/{1..65}
 	for i in $(seq 64); do
-		stratosctl vcore account "$(cg_create "many/$i")"
+		stratosctl vcore account "$CGTEST/many/$i"
 	done
-	expect_exit 1 stratosctl vcore account "$(cg_create many/65)"
+	expect_exit 1 stratosctl vcore account "$CGTEST/many/65"
 	expect_output 'accounting is full' stratosctl vcore account "$CGTEST/many/65"
 	# Unloading with accounted cgroups leaves nothing behind (kmemleak).
 	rmmod stratos

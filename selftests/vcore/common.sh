@@ -40,8 +40,15 @@ vc_field() {
 	stratosctl -j vcore show "$1" | jq -r "if type == \"array\" then .[0] else . end | .$2"
 }
 
-# vc_close A B PCT: A within PCT percent of B (B > 0).
+# vc_close A B PCT [LABEL]: A within PCT percent of B (B > 0). With
+# $VC_FIGURES set (make bench-vcore), a labelled comparison is also added
+# to that file, for the accuracy table.
 vc_close() {
+	if [ -n "${4:-}" ] && [ -n "${VC_FIGURES:-}" ]; then
+		awk -v a="$1" -v b="$2" -v p="$3" -v l="$4" \
+			'BEGIN { printf "%s|%s|%s|%+.2f|%s\n", l, a, b, (a - b) / b * 100, p }' \
+			>>"$VC_FIGURES"
+	fi
 	awk -v a="$1" -v b="$2" -v p="$3" \
 		'BEGIN { d = (a - b) / b * 100; if (d < 0) d = -d;
 			 printf "%s vs %s: %.2f%% (limit %s%%)\n", a, b, d, p;

@@ -7,7 +7,9 @@
 # CPUs listed in SLOW_CPUS: its work per CPU-second is then what a CPU
 # that much slower would do. It runs for $STRATOS_CALIBRATE_SECONDS of
 # CPU time (or argv[1]) and prints the units it completed, the protocol
-# of 'stratosctl vcore calibrate workload'.
+# of 'stratosctl vcore calibrate workload'. With WALL_SECONDS set it runs
+# for that much wall time instead, for throughput under a limit, after
+# WARM_SECONDS (default 0) of uncounted work while the limit settles.
 import os
 import sys
 import time
@@ -28,14 +30,22 @@ def main():
     scale = float(os.environ.get("SLOW_SCALE", "2"))
     allowed = os.sched_getaffinity(0)
     iters = 2000 * (scale if allowed and allowed <= slow else 1)
+    wall = os.environ.get("WALL_SECONDS")
+    clock = time.monotonic if wall else time.process_time
+    if wall:
+        work(iters, clock() + float(os.environ.get("WARM_SECONDS", "0")))
+    print(work(iters, clock() + (float(wall) if wall else seconds), clock))
+
+
+def work(iters, end, clock=time.monotonic):
+    """Do work units until clock() reaches end; return how many."""
     units = 0
-    end = time.process_time() + seconds
-    while time.process_time() < end:
+    while clock() < end:
         x = 0
         for i in range(int(iters)):
             x ^= i
         units += 1
-    print(units)
+    return units
 
 
 if __name__ == "__main__":
