@@ -26,6 +26,8 @@ struct bt_conf {
 				 * set (0: left alone) */
 	__u64 ext_server_prev_ns; /* the runtime found at enable, restored */
 	__u64 weights_gen;	/* bumped when bt_cgw changes */
+	__u64 watchdog_ns;	/* sched_ext watchdog timeout the loader set
+				 * (0: the kernel's default, 30 s) */
 };
 
 /* bt_stats[cgroup id]: per cgroup of offline tasks. */

@@ -47,7 +47,12 @@ static const struct keyword bt_cmds[] = {
 	{ NULL, 0 },
 };
 
-enum { K_SLICE, K_VACATE, K_STARVE, K_GUARD, K_SMT, K_BUDGET, K_EXTSRV };
+enum { K_SLICE, K_VACATE, K_STARVE, K_GUARD, K_SMT, K_BUDGET, K_EXTSRV,
+       K_WATCHDOG };
+
+/* sched_ext's bounds for ops.timeout_ms (SCX_WATCHDOG_MAX_TIMEOUT). */
+#define BT_WATCHDOG_MIN_US	1000000ULL
+#define BT_WATCHDOG_MAX_US	30000000ULL
 
 static const struct keyword bt_keys[] = {
 	{ "slice", K_SLICE },
@@ -57,6 +62,7 @@ static const struct keyword bt_keys[] = {
 	{ "smt-expel", K_SMT },
 	{ "budget", K_BUDGET },
 	{ "ext-server", K_EXTSRV },
+	{ "watchdog", K_WATCHDOG },
 	{ NULL, 0 },
 };
 
@@ -96,7 +102,10 @@ static void bt_help(void)
 "                 online work (default on)\n"
 "  budget PCT     share of each CPU offline work may use, 1-100 (default 100)\n"
 "  ext-server N   sched_ext deadline server runtime per second, per CPU\n"
-"                 (enable only; default 10000; 'keep' leaves it alone)\n");
+"                 (enable only; default 10000; 'keep' leaves it alone)\n"
+"  watchdog N     sched_ext watchdog: a runnable offline task that waits\n"
+"                 this long ejects scx_bt (enable only; 1000000-30000000,\n"
+"                 default the kernel's 30000000)\n");
 }
 
 /* ---- small file helpers ---- */
@@ -250,6 +259,24 @@ static int parse_usec(const struct kv *kv, uint64_t min, __u64 *ns)
 	return EXIT_SUCCESS;
 }
 
+static int parse_watchdog(const struct kv *kv, bool enable, struct bt_conf *c)
+{
+	uint64_t us;
+	int ret;
+
+	if (!enable)
+		return usage_err("watchdog is chosen when scx_bt loads ('bt disable', then 'bt enable watchdog N')");
+	ret = parse_u64(kv->value, &us);
+	if (!ret && (us < BT_WATCHDOG_MIN_US || us > BT_WATCHDOG_MAX_US))
+		ret = PARSE_RANGE;
+	if (ret)
+		return usage_err("invalid watchdog '%s': %s (microseconds, %llu..%llu)",
+				 kv->value, parse_strerror(ret),
+				 BT_WATCHDOG_MIN_US, BT_WATCHDOG_MAX_US);
+	c->watchdog_ns = us * 1000;
+	return EXIT_SUCCESS;
+}
+
 static int parse_key(const struct kv *kv, struct bt_conf *c, bool enable)
 {
 	uint32_t pct;
@@ -285,6 +312,8 @@ static int parse_key(const struct kv *kv, struct bt_conf *c, bool enable)
 			return EXIT_SUCCESS;
 		}
 		return parse_usec(kv, 1, &c->ext_server_ns);
+	case K_WATCHDOG:
+		return parse_watchdog(kv, enable, c);
 	}
 	return usage_err("unhandled key");
 }
@@ -302,6 +331,11 @@ static int parse_keys(int argc, char **argv, struct bt_conf *c, bool enable,
 		if (ret)
 			return ret;
 	}
+	/* The guard must let a starved task run before the watchdog ejects. */
+	if (c->starve_ns >= (c->watchdog_ns ?: BT_WATCHDOG_MAX_US * 1000) / 2)
+		return usage_err("starve must be under half the watchdog (starve %llu us, watchdog %llu us)",
+				 (unsigned long long)c->starve_ns / 1000,
+				 (unsigned long long)(c->watchdog_ns ?: BT_WATCHDOG_MAX_US * 1000) / 1000);
 	return EXIT_SUCCESS;
 }
 
@@ -472,6 +506,40 @@ static int sync_weights(struct ctx *ctx, int fd)
 	return bump_weights_gen();
 }
 
+/*
+ * Set the u32 @member of the struct_ops map @ops before load, found by name
+ * in the object's BTF (there is no skeleton to name it).
+ */
+static int set_ops_u32(struct bpf_object *obj, const char *ops,
+		       const char *member, uint32_t val)
+{
+	struct bpf_map *map = bpf_object__find_map_by_name(obj, ops);
+	const struct btf *btf = bpf_object__btf(obj);
+	const struct btf_member *m;
+	const struct btf_type *t;
+	size_t size, off;
+	char *data;
+	int i;
+
+	if (!map || !btf)
+		return -ENOENT;
+	t = btf__type_by_id(btf, bpf_map__btf_value_type_id(map));
+	data = bpf_map__initial_value(map, &size);
+	if (!t || !btf_is_struct(t) || !data)
+		return -ENOENT;
+	m = btf_members(t);
+	for (i = 0; i < btf_vlen(t); i++, m++) {
+		if (strcmp(btf__name_by_offset(btf, m->name_off), member))
+			continue;
+		off = btf_member_bit_offset(t, i) / 8;
+		if (off + sizeof(val) > size)
+			return -EINVAL;
+		memcpy(data + off, &val, sizeof(val));
+		return 0;
+	}
+	return -ENOENT;
+}
+
 static int bt_load(struct bt_conf *conf)
 {
 	int32_t sib[BT_MAX_CPUS];
@@ -496,7 +564,10 @@ static int bt_load(struct bt_conf *conf)
 		return EXIT_FAILURE;
 	}
 	if (set_rodata(obj, "nr_cpus", &nr, sizeof(nr)) ||
-	    set_rodata(obj, "smt_sibling", sib, sizeof(sib))) {
+	    set_rodata(obj, "smt_sibling", sib, sizeof(sib)) ||
+	    (conf->watchdog_ns &&
+	     set_ops_u32(obj, "bt_ops", "timeout_ms",
+			 (uint32_t)(conf->watchdog_ns / 1000000)))) {
 		pr_err("%s does not match this stratosctl", path);
 		goto err;
 	}
@@ -752,6 +823,8 @@ static int bt_status(struct ctx *ctx, int argc, char **argv)
 		out_str(OUT_ANY, "smt_expel", "smt-expel",
 			conf.smt_expel ? "on" : "off");
 		out_u64(OUT_ANY, "budget_pct", "budget", conf.budget_pct);
+		out_u64(OUT_ANY, "watchdog_us", "watchdog",
+			(conf.watchdog_ns ?: BT_WATCHDOG_MAX_US * 1000) / 1000);
 	}
 	if (!ext_server_get(&ext_ns))
 		out_u64(OUT_ANY, "ext_server_us", "ext-server", ext_ns / 1000);
