@@ -31,6 +31,11 @@ mount -t 9p -o $opts result /run/result
 hostname stratos-vm
 ip link set lo up
 
+# kmemleak scans all of memory a minute after boot and every ten minutes,
+# which under emulation takes a vCPU away from the tests for a long while;
+# the scans before power-off (below) find every leak those would have.
+[ -w /sys/kernel/debug/kmemleak ] && echo scan=off >/sys/kernel/debug/kmemleak
+
 # Controllers for the tests' subtrees. Not cpuset: every cpuset cgroup
 # created or removed flips a static key, and the resulting stream of kernel
 # text patching trips multi-threaded TCG (int3 oopses in patched code).
