@@ -51,8 +51,12 @@ bt_event() {
 	fail "no '$want' event; monitor printed: $(cat "$1")"
 }
 
+# Every test runs under a 10 s watchdog, a third of the kernel's default:
+# an offline task starved that long ejects scx_bt and fails the test.
+BT_WATCHDOG_US=10000000
+
 bt_enable() {
-	stratosctl bt enable "$@"
+	stratosctl bt enable watchdog "$BT_WATCHDOG_US" "$@"
 	[ "$(cat /sys/kernel/sched_ext/state)" = enabled ] ||
 		fail "sched_ext state is $(cat /sys/kernel/sched_ext/state)"
 }
@@ -99,8 +103,11 @@ test_scx_bt_lifecycle() {
 	expect_exit 2 stratosctl bt enable watchdog 999999
 	expect_exit 2 stratosctl bt enable watchdog 30000001
 	expect_exit 2 stratosctl bt enable watchdog 4000000 starve 2000000
-	[ "$(stratosctl -j bt status | jq .watchdog_us)" = 30000000 ] ||
-		fail "default watchdog not shown"
+	[ "$(stratosctl -j bt status | jq .watchdog_us)" = "$BT_WATCHDOG_US" ] ||
+		fail "watchdog not shown"
+	# On a running scx_bt, enable may repeat the watchdog it loaded with.
+	stratosctl bt enable watchdog "$BT_WATCHDOG_US"
+	expect_exit 2 stratosctl bt enable watchdog 20000000
 	sleep 1
 	stratosctl -j bt stats | jq -e --arg p "${off#$CGROOT}" \
 		'.[] | select(.path == $p) | .runtime_ns > 0' >/dev/null ||
@@ -273,20 +280,18 @@ test_fallback_scx_bt_ejected() {
 }
 
 # Sustained online load on every CPU for over twice the watchdog timeout
-# (10 s here, 'watchdog': a starvation of 10 s ejects): the starvation guard
-# and the ext_server keep offline tasks moving, so the watchdog never ejects
-# scx_bt.
+# (BT_WATCHDOG_US): the starvation guard and the ext_server keep offline
+# tasks moving, so the watchdog never ejects scx_bt.
 test_scx_bt_sustained_online_no_ejection() {
 	local off on i p s0 s1
 	bt_setup
-	stratosctl bt disable >/dev/null
 	off=$(bt_cg off)
 	on=$(bt_cg on)
 	stratosctl cgroup set "$off" class=offline
 	p=$(hog "$off")
 	hog "$off" >/dev/null
 	for i in $(seq "$(nproc)"); do hog "$on" >/dev/null; done
-	bt_enable watchdog 10000000
+	bt_enable
 	[ "$(stratosctl -j bt status | jq .watchdog_us)" = 10000000 ] ||
 		fail "watchdog not set"
 	s0=$(runtime_ns "$p")

@@ -52,7 +52,8 @@ test_vcore_limit_fast_slow_move() {
 	taskset -pc 3 "$BASHPID" >/dev/null
 	# Fast CPUs: 1.0 vcore is 1.0 CPU of the two.
 	vc_hogs "$cg" 0-1 2
-	sleep 4
+	# The correction term halves its error each second: 8 s settle it.
+	sleep 8
 	vc_expect_one_vcore "$cg" "on CPUs 0-1"
 	[ "$(cut -d' ' -f1 "$cg/cpu.max")" -le 105000 ] ||
 		fail "quota on fast CPUs: $(cat "$cg/cpu.max")"
@@ -61,7 +62,7 @@ test_vcore_limit_fast_slow_move() {
 	for p in $(cat "$cg/cgroup.procs"); do
 		taskset -apc 2-3 "$p" >/dev/null
 	done
-	sleep 4
+	sleep 8
 	vc_expect_one_vcore "$cg" "moved to CPUs 2-3"
 	[ "$(cut -d' ' -f1 "$cg/cpu.max")" -ge 155000 ] ||
 		fail "quota on slow CPUs: $(cat "$cg/cpu.max")"
@@ -77,7 +78,7 @@ test_vcore_limit_slow() {
 	stratosctl vcore limit "$cg" 1
 	taskset -pc 0 "$BASHPID" >/dev/null
 	vc_hogs "$cg" 2-3 3
-	sleep 4
+	sleep 8
 	vc_expect_one_vcore "$cg" "pinned to CPUs 2-3"
 }
 

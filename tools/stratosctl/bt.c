@@ -630,7 +630,7 @@ static bool bt_pinned(void)
 	return !access(path, F_OK);
 }
 
-static int bt_set(struct ctx *ctx, int argc, char **argv);
+static int bt_apply(struct ctx *ctx, int argc, char **argv, bool enable);
 
 /* Registry weights may have changed since scx_bt loaded: load them again. */
 static int bt_resync_weights(struct ctx *ctx)
@@ -683,7 +683,7 @@ static int bt_enable(struct ctx *ctx, int argc, char **argv)
 				return bt_resync_weights(ctx);
 			}
 			pr_info("scx_bt is already enabled; applying the settings given");
-			return bt_set(ctx, argc, argv);
+			return bt_apply(ctx, argc, argv, true);
 		}
 		/* Ejected or gone: clear the old pins and load afresh. */
 		fd = pinned_fd("link");
@@ -844,22 +844,28 @@ static int bt_status(struct ctx *ctx, int argc, char **argv)
 	return EXIT_SUCCESS;
 }
 
-static int bt_set(struct ctx *ctx, int argc, char **argv)
+/*
+ * Apply keys to the running scx_bt: 'bt set', and 'bt enable' of a running
+ * one. The latter may repeat the keys chosen at load (ext-server,
+ * watchdog) with the values it was loaded with; others need a reload.
+ */
+static int bt_apply(struct ctx *ctx, int argc, char **argv, bool enable)
 {
-	struct bt_conf conf;
+	struct bt_conf conf, was;
 	int ret, fd;
 
-	if (want_help(ctx, argc, argv) || !argc) {
-		bt_help();
-		return argc ? EXIT_SUCCESS : EXIT_USAGE;
-	}
 	if (conf_read(&conf)) {
 		pr_err("scx_bt is not enabled (stratosctl bt enable)");
 		return EXIT_FAILURE;
 	}
-	ret = parse_keys(argc, argv, &conf, false, "bt set");
+	was = conf;
+	ret = parse_keys(argc, argv, &conf, enable,
+			 enable ? "bt enable" : "bt set");
 	if (ret)
 		return ret;
+	if (conf.ext_server_ns != was.ext_server_ns ||
+	    conf.watchdog_ns != was.watchdog_ns)
+		return usage_err("ext-server and watchdog are chosen when scx_bt loads ('bt disable', then 'bt enable ...')");
 	fd = pinned_fd("bt_conf");
 	if (fd < 0 || conf_write_fd(fd, &conf)) {
 		pr_err("cannot update scx_bt's settings: %s", strerror(errno));
@@ -875,6 +881,15 @@ static int bt_set(struct ctx *ctx, int argc, char **argv)
 		close(fd);
 	}
 	return ret;
+}
+
+static int bt_set(struct ctx *ctx, int argc, char **argv)
+{
+	if (want_help(ctx, argc, argv) || !argc) {
+		bt_help();
+		return argc ? EXIT_SUCCESS : EXIT_USAGE;
+	}
+	return bt_apply(ctx, argc, argv, false);
 }
 
 /* ---- stats: cgroup ids to paths by walking the cgroup2 mount ---- */
