@@ -120,7 +120,8 @@ bench-pagecache: module-stock tools
 # an icount VM of two such cores (see Documentation/vcore.rst).
 bench-vcore: module-stock tools
 	@$(VM)/run-vm.sh --kernel stock --icount --sockets 1 --threads 2 --cpus 2 \
-		--name vcore-bench --timeout 3000 --quiet -- selftests/vcore/bench.sh
+		--name vcore-bench --timeout 3000 --quiet -- \
+		'ROUNDS=$(or $(ROUNDS),5) selftests/vcore/bench.sh'
 	@cat $(BUILD)/vm/vcore-bench/result/output
 	@$(VM)/run-vm.sh --kernel stock --icount --sockets 2 --threads 2 --cpus 4 \
 		--numa 2 --name vcore-figures --timeout 3000 --quiet -- \
