@@ -76,7 +76,8 @@ struct stratos_offline {
 static LIST_HEAD(offline_list);
 static DEFINE_MUTEX(offline_mutex);
 static DEFINE_SPINLOCK(offline_lock);
-static unsigned int nr_offline;
+/* Read without a lock by stratos_offline_task(). */
+unsigned int stratos_nr_offline;
 
 static void stratos_offline_sweep_fn(struct work_struct *work);
 static DECLARE_WORK(sweep_work, stratos_offline_sweep_fn);
@@ -106,20 +107,12 @@ static bool stratos_offline_covers(struct cgroup *cgrp)
 	return false;
 }
 
-/**
- * stratos_offline_task - does @p run in an offline subtree?
- * @p: a task
- *
- * For hot paths (vcore's sched_switch probe): no lock, and one load when no
- * cgroup is offline. The caller is in an RCU read-side section.
- */
-bool stratos_offline_task(struct task_struct *p)
+/* The list walk of stratos_offline_task(), for when a cgroup is offline. */
+bool __stratos_offline_task(struct task_struct *p)
 {
 	struct stratos_offline *off;
 	struct cgroup *cgrp;
 
-	if (!READ_ONCE(nr_offline))
-		return false;
 	cgrp = task_dfl_cgroup(p);
 	list_for_each_entry_rcu(off, &offline_list, node)
 		if (cgroup_is_descendant(cgrp, off->cgrp))
@@ -225,7 +218,7 @@ static int stratos_offline_add(const struct stratos_entry_view *view)
 
 	spin_lock_irqsave(&offline_lock, flags);
 	list_add_rcu(&off->node, &offline_list);
-	WRITE_ONCE(nr_offline, nr_offline + 1);
+	WRITE_ONCE(stratos_nr_offline, stratos_nr_offline + 1);
 	spin_unlock_irqrestore(&offline_lock, flags);
 	return 0;
 }
@@ -236,7 +229,7 @@ static void stratos_offline_unlink(struct stratos_offline *off)
 
 	spin_lock_irqsave(&offline_lock, flags);
 	list_del_rcu(&off->node);
-	WRITE_ONCE(nr_offline, nr_offline - 1);
+	WRITE_ONCE(stratos_nr_offline, stratos_nr_offline - 1);
 	spin_unlock_irqrestore(&offline_lock, flags);
 }
 
@@ -399,7 +392,7 @@ static void stratos_attach_probe(void *data, struct cgroup *dst,
 				 const char *path, struct task_struct *task,
 				 bool threadgroup)
 {
-	if (!READ_ONCE(nr_offline) && task->policy != SCHED_EXT)
+	if (!READ_ONCE(stratos_nr_offline) && task->policy != SCHED_EXT)
 		return;
 	if (task->policy == SCHED_EXT || stratos_cgroup_offline(dst))
 		queue_work(system_dfl_wq, &sweep_work);
@@ -419,7 +412,7 @@ static void stratos_fork_probe(void *data, struct task_struct *parent,
 	struct cgroup *cgrp;
 	bool sweep = false;
 
-	if (!READ_ONCE(nr_offline))
+	if (!READ_ONCE(stratos_nr_offline))
 		return;
 	rcu_read_lock();
 	cgrp = task_dfl_cgroup(child);
@@ -484,7 +477,7 @@ void stratos_offline_exit(void)
 		list_del_rcu(&off->node);
 		list_add(&off->gone, &gone);
 	}
-	WRITE_ONCE(nr_offline, 0);
+	WRITE_ONCE(stratos_nr_offline, 0);
 	spin_unlock_irqrestore(&offline_lock, flags);
 	stratos_offline_sweep_fn(NULL);
 	synchronize_rcu();

@@ -87,7 +87,21 @@ int stratos_offline_check(u64 id, struct netlink_ext_ack *extack);
 int stratos_offline_sync(const struct stratos_entry_view *view);
 void stratos_offline_forget(u64 id, bool removed);
 struct task_struct;
-bool stratos_offline_task(struct task_struct *p);
+extern unsigned int stratos_nr_offline;
+bool __stratos_offline_task(struct task_struct *p);
+
+/**
+ * stratos_offline_task - does @p run in an offline subtree?
+ * @p: a task
+ *
+ * For hot paths (vcore's sched_switch probe): no lock, and one load, inline,
+ * when no cgroup is offline. The caller is in an RCU read-side section, or
+ * has preemption disabled.
+ */
+static inline bool stratos_offline_task(struct task_struct *p)
+{
+	return READ_ONCE(stratos_nr_offline) && __stratos_offline_task(p);
+}
 
 /* scx_watch.c: STRATOS_CMD_SCHED_EVENT when a sched_ext scheduler comes or goes. */
 int stratos_scx_watch_init(void);

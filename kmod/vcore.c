@@ -15,7 +15,9 @@
  * each CPU keeps its own integral (busy time so far, plus the start of its
  * current busy stretch), written only by itself in the probe and read by
  * its sibling under a seqcount. So the hot path takes no lock, allocates
- * nothing and writes only its own CPU's data and per-CPU counters.
+ * nothing and writes only its own CPU's data and per-CPU counters; where
+ * the kernel allows, it reads no clock either, but the time the scheduler
+ * stamped on the tasks it switches (vcore_switch_clock()).
  *
  * The node's vcore time is split in two: what offline cgroups ran
  * (offline.c's subtrees, whatever their scheduling class) and the rest,
@@ -60,11 +62,11 @@ struct vcore_cpu {
 	/* Covers everything below up to 'task'; written by this CPU only. */
 	seqcount_t seq;
 	bool busy;		/* running a task other than idle */
-	u64 busy_since;		/* local_clock() when the busy stretch began */
+	u64 busy_since;		/* switch time (vcore_switch_clock()) it began */
 	u64 busy_total;		/* busy ns before busy_since */
 	u64 vcore_total;	/* vcore-ns of every closed slice */
 	u64 offline_total;	/* ... of those an offline task ran */
-	u64 slice_start;	/* local_clock() at the last switch */
+	u64 slice_start;	/* switch time of the last switch */
 	bool offline;		/* the task running now is offline */
 
 	/* The slice in progress, private to this CPU's probe. */
@@ -75,6 +77,8 @@ struct vcore_cpu {
 	/* Set over netlink, read by the probe. */
 	u64 factors;		/* idle << 32 | busy, one word for one read */
 	int sibling;		/* SMT sibling, or -1 */
+	/* The sibling's vcore_cpu (NULL if none): one load in the probe. */
+	const struct vcore_cpu *sib;
 };
 
 static DEFINE_PER_CPU_SHARED_ALIGNED(struct vcore_cpu, vcore_cpus);
@@ -138,39 +142,39 @@ static u64 vcore_busy_at(const struct vcore_cpu *vc, u64 now)
 
 static u64 vcore_sibling_busy(const struct vcore_cpu *vc, u64 now)
 {
-	int sib = READ_ONCE(vc->sibling);
+	const struct vcore_cpu *sib = READ_ONCE(vc->sib);
 
-	return sib < 0 ? 0 : vcore_busy_at(per_cpu_ptr(&vcore_cpus, sib), now);
+	return sib ? vcore_busy_at(sib, now) : 0;
 }
 
 static bool vcore_sibling_busy_now(const struct vcore_cpu *vc)
 {
-	int sib = READ_ONCE(vc->sibling);
+	const struct vcore_cpu *sib = READ_ONCE(vc->sib);
 
-	return sib >= 0 && READ_ONCE(per_cpu_ptr(&vcore_cpus, sib)->busy);
+	return sib && READ_ONCE(sib->busy);
 }
 
-/* Add @exec ns worth @v vcore-ns to every accounted cgroup @p is in. */
+/*
+ * Add @exec ns worth @v vcore-ns to every accounted cgroup @p is in.
+ * Called by the probe with interrupts off.
+ */
 static void vcore_charge_cgroups(struct task_struct *p, u64 exec, u64 v)
 {
+	struct vcore_set *set = rcu_dereference_sched(vcore_set);
 	struct vcore_stat *stat;
-	struct vcore_set *set;
 	struct cgroup *cgrp;
 	unsigned int i;
 
-	rcu_read_lock();
-	set = rcu_dereference(vcore_set);
-	if (set) {
-		cgrp = task_dfl_cgroup(p);
-		for (i = 0; i < set->nr; i++) {
-			if (!cgroup_is_descendant(cgrp, set->acct[i]->cgrp))
-				continue;
-			stat = this_cpu_ptr(set->acct[i]->stat);
-			stat->vcore_ns += v;
-			stat->cpu_ns += exec;
-		}
+	if (!set)
+		return;
+	cgrp = task_dfl_cgroup(p);
+	for (i = 0; i < set->nr; i++) {
+		if (!cgroup_is_descendant(cgrp, set->acct[i]->cgrp))
+			continue;
+		stat = this_cpu_ptr(set->acct[i]->stat);
+		stat->vcore_ns += v;
+		stat->cpu_ns += exec;
 	}
-	rcu_read_unlock();
 }
 
 /*
@@ -189,14 +193,40 @@ static u64 vcore_slice(u64 exec, u64 wall, u64 overlap, u64 factors)
 	       vcore_ns(shared, (u32)factors);
 }
 
-/* Runs in __schedule() with the runqueue locked and interrupts off. */
+/*
+ * The time of this switch, in local_clock()'s terms. The scheduler has
+ * just stamped the task leaving with its runqueue's task clock (its last
+ * update_curr()) and the task coming in likewise (set_next_task() of every
+ * class), whichever of the two is not the idle task. Without IRQ and steal
+ * time accounting, as in Debian's kernels, that clock is sched_clock_cpu()
+ * read at the top of __schedule(), the clock local_clock() reads, and
+ * reusing it spares the probe its costliest step: reading the clock was
+ * 60% of it. With them the task clock falls behind by this CPU's own IRQ
+ * and steal time, which would skew what its sibling reads; read the clock.
+ */
+static u64 vcore_switch_clock(const struct task_struct *prev,
+			      const struct task_struct *next)
+{
+	if (IS_ENABLED(CONFIG_IRQ_TIME_ACCOUNTING) ||
+	    IS_ENABLED(CONFIG_PARAVIRT_TIME_ACCOUNTING))
+		return local_clock();
+	return is_idle_task(next) ? prev->se.exec_start : next->se.exec_start;
+}
+
+/*
+ * Runs in __schedule() with the runqueue locked and interrupts off. That is
+ * an RCU read-side critical section already: synchronize_rcu() and
+ * kfree_rcu() wait for regions with preemption disabled as for
+ * rcu_read_lock(), so the probe reads vcore_set and the offline list
+ * without taking one (two function calls per switch it would cost).
+ */
 static void vcore_switch_probe(void *data, bool preempt,
 			       struct task_struct *prev,
 			       struct task_struct *next,
 			       unsigned int prev_state)
 {
 	struct vcore_cpu *vc = this_cpu_ptr(&vcore_cpus);
-	u64 now = local_clock();
+	u64 now = vcore_switch_clock(prev, next);
 	u64 sib_busy = vcore_sibling_busy(vc, now);
 	bool busy = !is_idle_task(next);
 	bool next_offline;
@@ -211,9 +241,7 @@ static void vcore_switch_probe(void *data, bool preempt,
 				READ_ONCE(vc->factors));
 	}
 
-	rcu_read_lock();
 	next_offline = busy && stratos_offline_task(next);
-	rcu_read_unlock();
 
 	raw_write_seqcount_begin(&vc->seq);
 	if (busy != vc->busy) {
@@ -246,6 +274,14 @@ static int vcore_find_sibling(unsigned int cpu)
 		if (sib != cpu)
 			return sib;
 	return -1;
+}
+
+static void vcore_update_sibling(struct vcore_cpu *vc, unsigned int cpu)
+{
+	int sib = vcore_find_sibling(cpu);
+
+	WRITE_ONCE(vc->sibling, sib);
+	WRITE_ONCE(vc->sib, sib < 0 ? NULL : per_cpu_ptr(&vcore_cpus, sib));
 }
 
 /* The idle factor the kernel's own cpu_capacity implies. */
@@ -340,7 +376,7 @@ int stratos_vcore_set_factors(unsigned int cpu, u32 idle, u32 busy)
 	if (busy > idle)
 		return -ERANGE;
 	mutex_lock(&vcore_lock);
-	WRITE_ONCE(vc->sibling, vcore_find_sibling(cpu));
+	vcore_update_sibling(vc, cpu);
 	WRITE_ONCE(vc->factors, vcore_pack(idle, busy));
 	mutex_unlock(&vcore_lock);
 	return 0;
@@ -708,7 +744,7 @@ int stratos_vcore_init(void)
 		u32 idle, busy;
 
 		seqcount_init(&vc->seq);
-		vc->sibling = vcore_find_sibling(cpu);
+		vcore_update_sibling(vc, cpu);
 		vcore_defaults(cpu, &idle, &busy);
 		vc->factors = vcore_pack(idle, busy);
 	}
