@@ -16,8 +16,9 @@
 #   --numa N       split vCPUs and memory into N NUMA nodes
 #   --mem M        guest memory in MiB (default 2048)
 #   --timeout S    kill the guest after S seconds (default 600)
-#   --icount       single-threaded TCG with -icount shift=3: guest time
-#                  follows executed instructions (latency measurements)
+#   --icount       single-threaded TCG with -icount shift=3,sleep=on: guest
+#                  time follows executed instructions, and idle time the
+#                  guest's timers (latency and accuracy measurements)
 #   --kvm          use KVM instead of TCG (opt-in: broken on the CI hosts)
 #   --disk FILE    attach FILE as a virtio disk (/dev/vda in the guest)
 #   --name NAME    name of the run (its logs go to build/vm/NAME/)
@@ -139,7 +140,7 @@ if [ "$icount" != 1 ] && [ "$kvm" != 1 ]; then
 fi
 
 accel=(-accel tcg,thread=multi -cpu max)
-[ "$icount" = 1 ] && accel=(-accel tcg,thread=single -cpu max -icount shift=3)
+[ "$icount" = 1 ] && accel=(-accel tcg,thread=single -cpu max -icount shift=3,sleep=on)
 [ "$kvm" = 1 ] && accel=(-accel kvm -cpu host)
 
 numa_args=()
