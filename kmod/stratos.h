@@ -5,6 +5,7 @@
 #ifndef _STRATOS_H
 #define _STRATOS_H
 
+#include <linux/compiler.h>
 #include <linux/types.h>
 #include <linux/stratos.h>
 
