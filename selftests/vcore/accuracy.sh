@@ -30,9 +30,12 @@ vc_mvcores() {
 	stratosctl -j vcore show "$1" interval "$2" | jq .mvcores
 }
 
+# A throttled cgroup runs in bursts at the start of each 100 ms period and
+# the interval cuts one at either end: over 6 s that alone moved the figure
+# by up to 2-3%, against the 3% bound. 12 s halves it.
 vc_expect_one_vcore() {
 	local mv
-	mv=$(vc_mvcores "$1" 6)
+	mv=$(vc_mvcores "$1" 12)
 	echo "$2: $mv mvcores, cpu.max $(cat "$1/cpu.max")"
 	vc_close "$mv" 1000 3 "limit 1.0 vcore: $2, mvcores used" ||
 		fail "$2: not 1.0 vcore +/- 3%"
