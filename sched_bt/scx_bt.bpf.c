@@ -144,6 +144,7 @@ struct bt_cpu {
 	u64 run_cgid;		/* cgroup of the offline task running here */
 	u64 stopped_cgid;	/* ... of one that stopped still runnable */
 	u32 wait_ticks;		/* consecutive ticks online work waited */
+	u64 trapped_since;	/* timer only: see bt_rescue() */
 };
 
 struct {
@@ -185,6 +186,8 @@ static u64 vtime_now;
 static u64 last_run_ns;
 /* Timer runs and the kicks they sent, for debugging (bpftool map dump). */
 u64 nr_timer_runs, nr_timer_kicks;
+/* CPUs found trapped, and tasks moved off them (see bt_rescue()). */
+u64 nr_trapped, nr_rescued;
 
 static struct bt_conf *bt_get_conf(void)
 {
@@ -659,6 +662,158 @@ void BPF_STRUCT_OPS(bt_cpu_release, s32 cpu, struct scx_cpu_release_args *args)
 }
 
 /*
+ * The ext_server trap. Under online load, offline tasks run only from the
+ * ext_server of the CPU they are counted on (their task_cpu). The kernel
+ * stops a CPU's server when its runtime goes to idle time (the CPU held
+ * offline work back, e.g. vacating for online work) and its period ends
+ * with no ext task run, and starts it again only when the CPU's ext count
+ * goes from 0 to 1. A CPU that then runs online work, with ext tasks still
+ * counted on it, never runs them again: the watchdog ejects scx_bt. The
+ * timer finds such CPUs and moves their tasks to a CPU that will run them.
+ */
+#define BT_TRAPPED_NS	(10ULL * 1000 * 1000)
+#define BT_RESCUE_MAX	16
+
+/* Ext tasks counted on @cpu, no ext_server to run them, other work there. */
+static bool bt_cpu_trapped(s32 cpu)
+{
+	struct rq *rq = bpf_per_cpu_ptr(&runqueues, cpu);
+
+	if (!rq)
+		return false;
+	return rq->scx.nr_running && rq->nr_running > rq->scx.nr_running &&
+	       !BPF_CORE_READ_BITFIELD(rq, ext_server.dl_server_active);
+}
+
+/*
+ * How well @cpu would run a task moved to it: 3 idle; 2 its server runs,
+ * or starts with the move (no ext task counted there); 1 trapped itself.
+ */
+static u32 bt_rescue_score(s32 cpu)
+{
+	struct rq *rq = bpf_per_cpu_ptr(&runqueues, cpu);
+
+	if (!rq)
+		return 0;
+	if (!rq->nr_running)
+		return 3;
+	if (!rq->scx.nr_running ||
+	    BPF_CORE_READ_BITFIELD(rq, ext_server.dl_server_active))
+		return 2;
+	return 1;
+}
+
+/*
+ * Where to move @p off trapped @from: the best-scored CPU it may run on,
+ * of those the fewest ext tasks. A trapped CPU is a target only for the
+ * round's @drain CPU, whose tasks all leave so that its count reaches 0
+ * and its server starts with the next task moved to it.
+ */
+static s32 bt_rescue_target(struct task_struct *p, s32 from, s32 drain)
+{
+	u32 score, best_score = 0, nr, best_nr = 0;
+	s32 cpu, best = -1;
+	struct rq *rq;
+
+	for (cpu = 0; cpu < nr_cpus && cpu < BT_MAX_CPUS; cpu++) {
+		if (cpu == from || !bpf_cpumask_test_cpu(cpu, p->cpus_ptr))
+			continue;
+		rq = bpf_per_cpu_ptr(&runqueues, cpu);
+		if (!rq)
+			continue;
+		score = bt_rescue_score(cpu);
+		if (score < 2 && from != drain)
+			continue;
+		nr = rq->scx.nr_running;
+		if (score > best_score || (score == best_score && nr < best_nr)) {
+			best = cpu;
+			best_score = score;
+			best_nr = nr;
+		}
+	}
+	return best;
+}
+
+/*
+ * Mark the CPUs trapped for BT_TRAPPED_NS (a moment's trap is a server
+ * about to start) and send their local queues back to the shared one;
+ * returns the first, or -1.
+ */
+static s32 bt_find_trapped(u64 now)
+{
+	s32 cpu, first = -1;
+	struct bt_cpu *bc;
+
+	for (cpu = 0; cpu < nr_cpus && cpu < BT_MAX_CPUS; cpu++) {
+		bc = bt_get_cpu(cpu);
+		if (!bc)
+			continue;
+		if (!bt_cpu_trapped(cpu)) {
+			bc->trapped_since = 0;
+			continue;
+		}
+		if (!bc->trapped_since)
+			bc->trapped_since = now;
+		if (now - bc->trapped_since < BT_TRAPPED_NS)
+			continue;
+		if (first < 0)
+			first = cpu;
+		nr_trapped++;
+		scx_bpf_dsq_reenq(SCX_DSQ_LOCAL_ON | cpu, 0);
+	}
+	return first;
+}
+
+static bool bt_cpu_marked_trapped(s32 cpu)
+{
+	struct bt_cpu *bc = bt_get_cpu(cpu);
+
+	return bc && bc->trapped_since && bt_cpu_trapped(cpu);
+}
+
+static void bt_count_rescue(struct task_struct *p)
+{
+	struct bt_task *t = bpf_task_storage_get(&bt_tasks, p, 0, 0);
+	struct bt_cg_stats *st;
+
+	if (!t || !t->cgid)
+		return;
+	st = bt_cg_stats(t->cgid);
+	if (st)
+		__sync_fetch_and_add(&st->rescued, 1);
+}
+
+/* Move the queued tasks counted on trapped CPUs to ones that run them. */
+static void bt_rescue(u64 now)
+{
+	struct bpf_iter_scx_dsq it;
+	struct task_struct *p;
+	s32 drain, from, to;
+	u32 moved = 0;
+
+	drain = bt_find_trapped(now);
+	if (drain < 0)
+		return;
+	bpf_rcu_read_lock();
+	bpf_iter_scx_dsq_new(&it, BT_DSQ, 0);
+	while ((p = bpf_iter_scx_dsq_next(&it)) && moved < BT_RESCUE_MAX) {
+		from = scx_bpf_task_cpu(p);
+		if (!bt_cpu_marked_trapped(from))
+			continue;
+		to = bt_rescue_target(p, from, drain);
+		if (to < 0 || !scx_bpf_dsq_move(&it, p, SCX_DSQ_LOCAL_ON | to,
+						0))
+			continue;
+		scx_bpf_kick_cpu(to, SCX_KICK_IDLE);
+		bt_count_rescue(p);
+		moved++;
+	}
+	bpf_iter_scx_dsq_destroy(&it);
+	bpf_rcu_read_unlock();
+	nr_rescued += moved;
+}
+
+/*
  * Held CPUs (vacating, over budget, SMT) sit idle with offline work queued;
  * nothing else wakes them when the hold ends, so a timer does.
  */
@@ -669,6 +824,7 @@ static int bt_timer_fn(void *map, int *key, struct bpf_timer *timer)
 	u32 cpu;
 
 	nr_timer_runs++;
+	bt_rescue(now);
 	if (conf && scx_bpf_dsq_nr_queued(BT_DSQ)) {
 		for (cpu = 0; cpu < nr_cpus && cpu < BT_MAX_CPUS; cpu++) {
 			/*

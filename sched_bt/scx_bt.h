@@ -37,6 +37,8 @@ struct bt_cg_stats {
 	__u64 expelled;		/* times the SMT rule sent one away */
 	__u64 vacated;		/* times one left to make room for online work */
 	__u64 max_wait_ns;	/* longest wait from runnable to running */
+	__u64 rescued;		/* times one was moved off a CPU whose
+				 * ext_server had stopped (see scx_bt.bpf.c) */
 };
 
 /* bt_exit_rec[0]: why the scheduler stopped, written by ops.exit. */

@@ -28,7 +28,8 @@ tap_plan() {
 
 # run_test NAME FUNCTION [ARGS...]
 # STRATOS_TESTS=REGEX (a developer's filter) runs only the tests whose name
-# matches it; the others are left out of the plan.
+# matches it; the others are left out of the plan. STRATOS_VERBOSE=1 prints
+# the output of passing tests too.
 run_test() {
 	local name=$1 log rc start=$SECONDS
 	shift
@@ -39,7 +40,8 @@ run_test() {
 	rc=$?
 	case $rc in
 	0)
-		echo "ok $tap_n - $name" ;;
+		echo "ok $tap_n - $name"
+		[ -z "${STRATOS_VERBOSE:-}" ] || sed 's/^/# /' "$log" ;;
 	"$KSFT_SKIP")
 		echo "ok $tap_n - $name # SKIP $(tail -n1 "$log")" ;;
 	*)

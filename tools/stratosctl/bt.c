@@ -967,6 +967,7 @@ static int bt_stats(struct ctx *ctx, int argc, char **argv)
 		out_u64(OUT_ANY, "expelled", "expelled", st.expelled);
 		out_u64(OUT_ANY, "vacated", "vacated", st.vacated);
 		out_u64(OUT_ANY, "max_wait_ns", "max_wait_ns", st.max_wait_ns);
+		out_u64(OUT_ANY, "rescued", "rescued", st.rescued);
 		out_close_object();
 		out_nl();
 	}
