@@ -52,6 +52,7 @@ debug-kernel:
 define build_module
 	@rm -rf $(BUILD)/$(1)/src && mkdir -p $(BUILD)/$(1)/src
 	@cp -r Kbuild kmod include $(BUILD)/$(1)/src/
+	@mkdir -p $(BUILD)/$(1)/src/sched_bt && cp sched_bt/scx_bt.h $(BUILD)/$(1)/src/sched_bt/
 	@echo "  KMOD    stratos.ko for $(1)"
 	@$(IN_ROOT) make -s -C $(2) M=/src/$(BUILD)/$(1)/src W=$(W) modules
 	@cp $(BUILD)/$(1)/src/kmod/stratos.ko $(BUILD)/$(1)/stratos.ko

@@ -11,6 +11,7 @@
 #include <linux/sizes.h>
 
 #include "pagecache.h"
+#include "bt_stats.h"
 #include "stratos.h"
 #include "vcore.h"
 
@@ -119,6 +120,8 @@ static void __exit stratos_exit(void)
 	stratos_pagecache_exit();
 	stratos_scx_watch_exit();
 	stratos_netlink_exit();
+	/* No request can run now: let go of scx_bt's map. */
+	stratos_bt_stats_exit();
 	stratos_vcore_exit();
 	/* No request can run now: hand the offline cgroups back. */
 	stratos_offline_exit();

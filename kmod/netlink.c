@@ -18,6 +18,7 @@
 #include <net/genetlink.h>
 #include <net/net_namespace.h>
 
+#include "bt_stats.h"
 #include "stratos.h"
 #include "pagecache.h"
 #include "vcore.h"
@@ -544,6 +545,20 @@ static const struct genl_ops stratos_ops[] = {
 		.doit = stratos_nl_pagecache_del_doit,
 		.policy = stratos_pagecache_id_policy,
 		.maxattr = ARRAY_SIZE(stratos_pagecache_id_policy) - 1,
+		.flags = GENL_ADMIN_PERM,
+	},
+	{
+		.cmd = STRATOS_CMD_BT_STATS_GET,
+		.doit = stratos_nl_bt_stats_get_doit,
+		.dumpit = stratos_nl_bt_stats_dumpit,
+		.policy = stratos_bt_policy,
+		.maxattr = ARRAY_SIZE(stratos_bt_policy) - 1,
+	},
+	{
+		.cmd = STRATOS_CMD_BT_STATS_SET,
+		.doit = stratos_nl_bt_stats_set_doit,
+		.policy = stratos_bt_policy,
+		.maxattr = ARRAY_SIZE(stratos_bt_policy) - 1,
 		.flags = GENL_ADMIN_PERM,
 	},
 };

@@ -38,10 +38,12 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <linux/bpf.h>
 #include <linux/stratos.h>
 
 #include "nl_common.h"
@@ -473,6 +475,11 @@ static void table_case(const void *arg)
 #define A_WINDOW STRATOS_A_VCORE_NODE_WINDOW
 #define A_PCT	STRATOS_A_VCORE_NODE_PERCENTILE
 
+#define BTGET	STRATOS_CMD_BT_STATS_GET
+#define BTSET	STRATOS_CMD_BT_STATS_SET
+#define A_MAPFD	STRATOS_A_BT_MAP_FD
+#define A_BTCG	STRATOS_A_BT_CGROUP_ID
+
 #define T(n, c, ...)	{ .name = (n), .cmd = (c), __VA_ARGS__ }
 
 #define E_LEN		"invalid attribute length"
@@ -668,6 +675,25 @@ static const struct tcase cases[] = {
 	  .a = { A_U8(A_CLASS, 1) }, .err = EINVAL, .msg = E_UNKNOWN, .bad = 1),
 	T("DUMP with CGROUP_ID as u32", GET, .flags = NLM_F_DUMP,
 	  .a = { A_U32(A_ID, 1) }, .err = EINVAL, .msg = E_LEN, .bad = 1),
+
+	/* scx_bt's statistics map. Run with stdin on /dev/null: fd 0. */
+	T("BT_STATS_SET without MAP_FD", BTSET, .err = EINVAL, .miss = A_MAPFD),
+	T("BT_STATS_SET: MAP_FD -2", BTSET, .a = { A_U32(A_MAPFD, -2U) },
+	  .err = ERANGE, .msg = E_RANGE, .bad = 1),
+	T("BT_STATS_SET: MAP_FD as u64", BTSET, .a = { A_U64(A_MAPFD, 0) },
+	  .err = EINVAL, .msg = E_LEN, .bad = 1),
+	T("BT_STATS_SET: MAP_FD not open", BTSET, .a = { A_U32(A_MAPFD, 999) },
+	  .err = EBADF, .msg = "not a BPF map fd", .bad = 1),
+	T("BT_STATS_SET: MAP_FD of a file, not a map", BTSET,
+	  .a = { A_U32(A_MAPFD, 0) }, .err = EINVAL,
+	  .msg = "not a BPF map fd", .bad = 1),
+	T("BT_STATS_SET with NLM_F_DUMP (no dumpit)", BTSET,
+	  .flags = NLM_F_DUMP, .err = EOPNOTSUPP, .pre_perm = true,
+	  .no_ext = true),
+	T("BT_STATS_GET without CGROUP_ID", BTGET, .err = EINVAL,
+	  .miss = A_BTCG),
+	T("BT_STATS_GET: CGROUP_ID 0", BTGET, .a = { A_U64(A_BTCG, 0) },
+	  .err = ERANGE, .msg = E_RANGE, .bad = 1),
 };
 
 /* ---- hand-made requests --------------------------------------------- */
@@ -1499,6 +1525,32 @@ static void case_ops(const void *arg)
 		cfail("commands outside 1..STRATOS_CMD_MAX are registered");
 }
 
+/* A BPF map of another layout than scx_bt's bt_stats is refused. */
+static void case_bt_stats_wrong_map(const void *arg)
+{
+	union bpf_attr attr = {
+		.map_type = BPF_MAP_TYPE_ARRAY,
+		.key_size = sizeof(uint32_t),
+		.value_size = sizeof(uint64_t),
+		.max_entries = 1,
+	};
+	struct nlt_ack ack;
+	int fd, ret;
+
+	(void)arg;
+	fd = syscall(__NR_bpf, BPF_MAP_CREATE, &attr, sizeof(attr));
+	if (fd < 0) {
+		cfail("BPF_MAP_CREATE: %s", strerror(errno));
+		return;
+	}
+	req(&msg, BTSET, 0);
+	nlt_put_u32(&msg, A_MAPFD, fd);
+	ret = xfer(&nl, &msg, NULL, NULL, &ack) ? ack.error : -ETIMEDOUT;
+	expect_err(ret, &ack, EINVAL, "not scx_bt's bt_stats map",
+		   "an array map");
+	close(fd);
+}
+
 /* ---- unprivileged mode ---------------------------------------------- */
 
 /* Every command that needs CAP_NET_ADMIN refuses us, as a request and a dump. */
@@ -1722,6 +1774,8 @@ int main(int argc, char **argv)
 		run_case("SET NO_CREATE on a cgroup without entry",
 			 case_no_create, NULL);
 		run_case("SET on a cgroupfs file inode", case_file_inode, NULL);
+		run_case("BT_STATS_SET: a BPF map of another layout",
+			 case_bt_stats_wrong_map, NULL);
 		run_case("round trip: SET, GET, DUMP, DEL, notifications",
 			 case_round_trip, NULL);
 		run_case("entry leaves with its cgroup", case_cgroup_removed,

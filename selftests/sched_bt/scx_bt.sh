@@ -76,7 +76,7 @@ share() {
 }
 
 test_scx_bt_lifecycle() {
-	local off pid json
+	local off pid json id
 	bt_setup
 	off=$(bt_cg off)
 	stratosctl cgroup set "$off" class=offline
@@ -112,10 +112,21 @@ test_scx_bt_lifecycle() {
 	stratosctl -j bt stats | jq -e --arg p "${off#$CGROOT}" \
 		'.[] | select(.path == $p) | .runtime_ns > 0' >/dev/null ||
 		fail "no runtime accounted to the offline cgroup"
+	# The same figures over netlink, for one cgroup, and as any user.
+	id=$(stat -c %i "$off")
+	stratosctl -j bt stats | jq -e --argjson id "$id" \
+		'.[] | select(.id == $id) | .runtime_ns > 0' >/dev/null ||
+		fail "bt stats: no entry with the offline cgroup's id"
+	setpriv --reuid=stratostest --regid=stratostest --clear-groups \
+		"$STRATOSCTL" -j bt stats | jq -e 'length > 0' >/dev/null ||
+		fail "bt stats refused to an unprivileged user"
 	stratosctl bt disable
 	[ "$(cat /sys/kernel/sched_ext/state)" = disabled ] || fail "not disabled"
 	expect_output "scx_bt disabled" stratosctl bt status
 	[ "$(policy_of "$pid")" = $SCHED_EXT ] || fail "policy lost on disable"
+	# Disabling let go of the map: no statistics, and a message that says why.
+	expect_exit 1 stratosctl bt stats
+	expect_output "scx_bt is not enabled" stratosctl bt stats
 }
 
 # The module tells agents when scx_bt starts and stops (the fallback), from
@@ -319,7 +330,12 @@ test_scx_bt_rmmod_and_disable_under_load() {
 	load_module
 	stratosctl cgroup set "$off" class=offline
 	wait_policy "$p" $SCHED_EXT
+	# The new module has no statistics map until an enable hands it over.
+	expect_exit 1 stratosctl bt stats
+	stratosctl bt enable
 	sleep 1
+	stratosctl -j bt stats | jq -e 'length > 0' >/dev/null ||
+		fail "bt enable on a running scx_bt did not hand the map over"
 	stratosctl bt disable
 	kill -0 "$p" || fail "offline task died"
 }

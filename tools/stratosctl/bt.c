@@ -14,7 +14,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
@@ -631,6 +630,20 @@ static bool bt_pinned(void)
 }
 
 static int bt_apply(struct ctx *ctx, int argc, char **argv, bool enable);
+static int bt_stats_attach(struct ctx *ctx, int fd);
+
+/* Give the module the pinned statistics map, for 'bt stats' and agents. */
+static void bt_stats_hand_over(struct ctx *ctx)
+{
+	int fd = pinned_fd("bt_stats");
+
+	if (fd < 0)
+		return;
+	/* scx_bt runs either way; only the statistics need the module. */
+	if (bt_stats_attach(ctx, fd))
+		pr_warn("scx_bt's statistics are not available over netlink");
+	close(fd);
+}
 
 /* Registry weights may have changed since scx_bt loaded: load them again. */
 static int bt_resync_weights(struct ctx *ctx)
@@ -678,6 +691,8 @@ static int bt_enable(struct ctx *ctx, int argc, char **argv)
 	if (bt_pinned()) {
 		if (bt_is_root_ops() && !strcmp(buf, "enabled")) {
 			/* Settings given with it must not be dropped silently. */
+			/* A module loaded since has no map yet. */
+			bt_stats_hand_over(ctx);
 			if (!argc) {
 				pr_info("scx_bt is already enabled");
 				return bt_resync_weights(ctx);
@@ -712,6 +727,7 @@ static int bt_enable(struct ctx *ctx, int argc, char **argv)
 			pr_warn("offline cgroup weights not loaded");
 		close(fd);
 	}
+	bt_stats_hand_over(ctx);
 	return EXIT_SUCCESS;
 }
 
@@ -737,6 +753,9 @@ static int bt_disable(struct ctx *ctx, int argc, char **argv)
 		close(fd);
 	}
 	unpin_all();
+	/* Without the module there is no reference to drop. */
+	if (!access("/sys/module/stratos", F_OK))
+		bt_stats_attach(ctx, -1);
 	if (bt_is_root_ops() && !scx_wait_state("disabled", 100)) {
 		pr_err("scx_bt did not unload");
 		return EXIT_FAILURE;
@@ -892,88 +911,113 @@ static int bt_set(struct ctx *ctx, int argc, char **argv)
 	return bt_apply(ctx, argc, argv, false);
 }
 
-/* ---- stats: cgroup ids to paths by walking the cgroup2 mount ---- */
+/* ---- stats: from the module, which holds scx_bt's map ---- */
 
-struct cg_name {
-	uint64_t id;
-	char path[PATH_MAX];
+static struct nla_policy bt_stats_policy[STRATOS_A_BT_MAX + 1] = {
+	[STRATOS_A_BT_CGROUP_ID] = { .type = NLA_U64 },
+	[STRATOS_A_BT_CGROUP_PATH] = { .type = NLA_STRING,
+				       .maxlen = STRATOS_PATH_MAX },
+	[STRATOS_A_BT_RUNTIME_NS] = { .type = NLA_U64 },
+	[STRATOS_A_BT_PREEMPTED] = { .type = NLA_U64 },
+	[STRATOS_A_BT_EXPELLED] = { .type = NLA_U64 },
+	[STRATOS_A_BT_VACATED] = { .type = NLA_U64 },
+	[STRATOS_A_BT_MAX_WAIT_NS] = { .type = NLA_U64 },
+	[STRATOS_A_BT_RESCUED] = { .type = NLA_U64 },
 };
 
-static struct cg_name *walk_names;
-static size_t walk_n;
-static size_t walk_root_len;
+static const struct {
+	int attr;
+	const char *key;
+} bt_counters[] = {
+	{ STRATOS_A_BT_RUNTIME_NS, "runtime_ns" },
+	{ STRATOS_A_BT_PREEMPTED, "preempted" },
+	{ STRATOS_A_BT_EXPELLED, "expelled" },
+	{ STRATOS_A_BT_VACATED, "vacated" },
+	{ STRATOS_A_BT_MAX_WAIT_NS, "max_wait_ns" },
+	{ STRATOS_A_BT_RESCUED, "rescued" },
+};
 
-static int walk_fn(const char *path, const struct stat *st, int type,
-		   struct FTW *ftw)
+static const char *const bt_attr_name[] = {
+	[STRATOS_A_BT_MAP_FD] = "map-fd",
+	[STRATOS_A_BT_CGROUP_ID] = "cgroup-id",
+};
+
+static const struct snl_attr_names bt_attr_names = SNL_ATTR_NAMES(bt_attr_name);
+
+static int bt_stats_print(struct nl_msg *msg, void *arg)
 {
+	struct nlattr *tb[STRATOS_A_BT_MAX + 1];
 	size_t i;
 
-	(void)ftw;
-	if (type != FTW_D)
-		return 0;
-	for (i = 0; i < walk_n; i++)
-		if (walk_names[i].id == (uint64_t)st->st_ino)
-			snprintf(walk_names[i].path, PATH_MAX, "%s",
-				 path[walk_root_len] ? path + walk_root_len :
-						       "/");
+	(void)arg;
+	if (snl_parse(msg, tb, STRATOS_A_BT_MAX, bt_stats_policy) ||
+	    !tb[STRATOS_A_BT_CGROUP_ID])
+		return -EBADMSG;
+	cg_print_head(NULL, nla_get_u64(tb[STRATOS_A_BT_CGROUP_ID]),
+		      tb[STRATOS_A_BT_CGROUP_PATH] ?
+		      nla_get_string(tb[STRATOS_A_BT_CGROUP_PATH]) : NULL);
+	for (i = 0; i < ARRAY_SIZE(bt_counters); i++)
+		if (tb[bt_counters[i].attr])
+			out_u64(OUT_ANY, bt_counters[i].key, bt_counters[i].key,
+				nla_get_u64(tb[bt_counters[i].attr]));
+	out_close_object();
+	out_nl();
 	return 0;
+}
+
+/*
+ * Hand the module scx_bt's statistics map (@fd), or let go of it (-1), so
+ * that agents read the statistics over netlink.
+ */
+static int bt_stats_attach(struct ctx *ctx, int fd)
+{
+	struct snl_err e;
+	struct nl_msg *req;
+	struct snl *nl;
+	int ret;
+
+	ret = ctx_nl(ctx, &nl);
+	if (ret)
+		return ret;
+	req = snl_msg_new(nl, STRATOS_CMD_BT_STATS_SET, 0);
+	if (!req || nla_put_s32(req, STRATOS_A_BT_MAP_FD, fd)) {
+		nlmsg_free(req);
+		return snl_report("cannot hand scx_bt's statistics to the module",
+				  -ENOMEM, NULL, &bt_attr_names, NULL);
+	}
+	ret = snl_call(nl, req, NULL, NULL, &e);
+	nlmsg_free(req);
+	if (ret < 0)
+		return snl_report("cannot hand scx_bt's statistics to the module",
+				  ret, &e, &bt_attr_names, NULL);
+	return EXIT_SUCCESS;
 }
 
 static int bt_stats(struct ctx *ctx, int argc, char **argv)
 {
-	struct bt_cg_stats st;
-	struct cg_name *names = NULL;
-	uint64_t key, *prev = NULL;
-	const char *root = getenv("STRATOS_CGROUP_ROOT");
-	size_t n = 0, i;
-	int fd;
+	struct snl_err e;
+	struct nl_msg *req;
+	struct snl *nl;
+	int ret;
 
 	if (want_help(ctx, argc, argv) || argc) {
 		bt_help();
 		return argc ? EXIT_USAGE : EXIT_SUCCESS;
 	}
-	fd = pinned_fd("bt_stats");
-	if (fd < 0) {
-		pr_err("scx_bt is not enabled (stratosctl bt enable)");
-		return EXIT_FAILURE;
-	}
-	while (!bpf_map_get_next_key(fd, prev, &key)) {
-		struct cg_name *tmp = realloc(names, (n + 1) * sizeof(*names));
-
-		if (!tmp)
-			break;
-		names = tmp;
-		names[n].id = key;
-		names[n].path[0] = '\0';
-		prev = &names[n].id;
-		n++;
-	}
-	root = root && *root ? root : "/sys/fs/cgroup";
-	walk_names = names;
-	walk_n = n;
-	walk_root_len = strlen(root);
-	nftw(root, walk_fn, 16, FTW_PHYS | FTW_MOUNT);
-
+	ret = ctx_nl(ctx, &nl);
+	if (ret)
+		return ret;
+	req = snl_msg_new(nl, STRATOS_CMD_BT_STATS_GET, NLM_F_DUMP);
+	if (!req)
+		return snl_report("cannot read scx_bt's statistics", -ENOMEM,
+				  NULL, &bt_attr_names, NULL);
 	out_open_array(NULL, NULL);
-	for (i = 0; i < n; i++) {
-		if (bpf_map_lookup_elem(fd, &names[i].id, &st))
-			continue;
-		out_open_object(NULL);
-		out_str(OUT_ANY, "path", "cgroup",
-			names[i].path[0] ? names[i].path : "(removed)");
-		out_u64(OUT_ANY, "id", "id", names[i].id);
-		out_u64(OUT_ANY, "runtime_ns", "runtime_ns", st.runtime_ns);
-		out_u64(OUT_ANY, "preempted", "preempted", st.preempted);
-		out_u64(OUT_ANY, "expelled", "expelled", st.expelled);
-		out_u64(OUT_ANY, "vacated", "vacated", st.vacated);
-		out_u64(OUT_ANY, "max_wait_ns", "max_wait_ns", st.max_wait_ns);
-		out_u64(OUT_ANY, "rescued", "rescued", st.rescued);
-		out_close_object();
-		out_nl();
-	}
+	ret = snl_call(nl, req, bt_stats_print, NULL, &e);
 	out_close_array();
-	free(names);
-	close(fd);
+	nlmsg_free(req);
+	if (ret < 0)
+		return snl_report("cannot read scx_bt's statistics", ret, &e,
+				  &bt_attr_names, NULL);
 	return EXIT_SUCCESS;
 }
 

@@ -256,6 +256,36 @@
  *    STRATOS_A_SCHED_OPS: NLA_NUL_STRING, the scheduler's name ("bt" for
  *      scx_bt); absent if the kernel did not say
  *
+ * STRATOS_CMD_BT_STATS_GET
+ * ------------------------
+ *
+ * scx_bt's statistics per cgroup of offline tasks (Documentation/
+ * sched_bt.rst), from the map that STRATOS_CMD_BT_STATS_SET handed over;
+ * -ENOENT if none was. A dump returns every cgroup; a request with
+ * STRATOS_A_BT_CGROUP_ID returns that one, or -ENOENT. Any user may ask.
+ * Each reply holds:
+ *
+ *    STRATOS_A_BT_CGROUP_ID: NLA_U64
+ *    STRATOS_A_BT_CGROUP_PATH: NLA_NUL_STRING, as the requester's cgroup
+ *      namespace sees it; absent if the cgroup is gone or out of view
+ *    STRATOS_A_BT_RUNTIME_NS: NLA_U64, CPU time of its offline tasks
+ *    STRATOS_A_BT_PREEMPTED: NLA_U64, times online work took the CPU
+ *    STRATOS_A_BT_EXPELLED: NLA_U64, times the SMT rule sent one away
+ *    STRATOS_A_BT_VACATED: NLA_U64, times one left for waiting online work
+ *    STRATOS_A_BT_MAX_WAIT_NS: NLA_U64, longest wait to run
+ *    STRATOS_A_BT_RESCUED: NLA_U64, times one was moved off a CPU whose
+ *      ext_server had stopped
+ *
+ * STRATOS_CMD_BT_STATS_SET
+ * ------------------------
+ *
+ * Hands the module scx_bt's statistics map, which the loader holds open
+ * (stratosctl bt enable does this); needs CAP_NET_ADMIN. Takes:
+ *
+ *    STRATOS_A_BT_MAP_FD: NLA_S32, a file descriptor of the requester's
+ *      for the map (a BPF hash of u64 cgroup id to struct bt_cg_stats of
+ *      sched_bt/scx_bt.h), or -1 to let go of the one held
+ *
  * Notifications
  * -------------
  *
@@ -302,6 +332,8 @@ enum stratos_cmd {
 	STRATOS_CMD_PAGECACHE_THROTTLED,
 	STRATOS_CMD_SCHED_EVENT,
 	STRATOS_CMD_VCORE_NODE_GET,
+	STRATOS_CMD_BT_STATS_GET,
+	STRATOS_CMD_BT_STATS_SET,
 
 	__STRATOS_CMD_MAX
 };
@@ -492,5 +524,24 @@ enum stratos_sched_attr {
 };
 
 #define STRATOS_A_SCHED_MAX (__STRATOS_A_SCHED_MAX - 1)
+
+/* scx_bt's statistics (STRATOS_CMD_BT_STATS_*). */
+enum stratos_bt_attr {
+	STRATOS_A_BT_UNSPEC,
+	STRATOS_A_BT_MAP_FD,
+	STRATOS_A_BT_CGROUP_ID,
+	STRATOS_A_BT_CGROUP_PATH,
+	STRATOS_A_BT_RUNTIME_NS,
+	STRATOS_A_BT_PREEMPTED,
+	STRATOS_A_BT_EXPELLED,
+	STRATOS_A_BT_VACATED,
+	STRATOS_A_BT_MAX_WAIT_NS,
+	STRATOS_A_BT_RESCUED,
+	STRATOS_A_BT_PAD,
+
+	__STRATOS_A_BT_MAX
+};
+
+#define STRATOS_A_BT_MAX (__STRATOS_A_BT_MAX - 1)
 
 #endif /* _UAPI_LINUX_STRATOS_H */
