@@ -34,6 +34,11 @@
  *   per cgroup this shares CPU time by cgroup weight.
  *
  * - Budget: each CPU runs offline work at most budget_pct of every 100 ms.
+ *   Per cgroup, cpu.max holds as it would for fair tasks: the kernel tells
+ *   ext schedulers about bandwidth (ops.cgroup_init/cgroup_set_bandwidth)
+ *   but enforces nothing for them. A cgroup's offline tasks run at most
+ *   quota per period, the nearest limited ancestor counting; a task whose
+ *   cgroup used its quota waits in a parked queue until the next period.
  *
  * - Starvation guard: a CPU holding offline work back (vacating, budget,
  *   SMT) still dispatches one task for guard_slice_ns if the head of the
@@ -62,6 +67,7 @@
 char _license[] SEC("license") = "GPL";
 
 #define BT_DSQ		0
+#define BT_PARKED_DSQ	1	/* tasks whose cgroup used its cpu.max quota */
 #define BT_MAX_CPUS	1024
 #define BT_WINDOW_NS	(100ULL * 1000 * 1000)
 #define BT_TIMER_NS	(2ULL * 1000 * 1000)
@@ -160,7 +166,29 @@ struct bt_task {
 	u64 cgid;		/* its cgroup, cached; 0: look it up */
 	u64 weights_gen;	/* bt_conf.weights_gen when weight was read */
 	u32 weight;		/* its offline cgroup's weight, cached */
+	u64 bw_gen;		/* bw_gen when bw_cgid was found */
+	u64 bw_cgid;		/* nearest ancestor with a cpu.max quota; 0 none */
+	u64 bw_granted;		/* quota its slice took in advance ... */
+	u64 bw_period;		/* ... in the period that started then */
 };
+
+/* A cgroup's cpu.max, and what its offline tasks used of it this period. */
+struct bt_cg_bw {
+	u64 period_ns;
+	u64 quota_ns;
+	u64 period_start;
+	u64 used;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 65536);
+	__type(key, u64);
+	__type(value, struct bt_cg_bw);
+} bt_cgbw SEC(".maps");
+
+/* Bumped when any cgroup's bandwidth comes or goes: tasks look again. */
+static u64 bw_gen = 1;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
@@ -213,15 +241,14 @@ static u64 bt_task_cgid(struct task_struct *p)
 }
 
 /*
- * The weight of @p's offline cgroup: bt_cgw holds the registry weight of
- * each offline cgroup; the nearest ancestor with one counts.
+ * The id of the nearest cgroup, from @p's own up to the top level, that
+ * has an entry in @map (bt_cgw or bt_cgbw); 0 if none does.
  */
-static u32 bt_task_cgweight(struct task_struct *p)
+static __always_inline u64 bt_nearest_in(struct task_struct *p, void *map)
 {
 	struct cgroup *cgrp = scx_bpf_task_cgroup(p);
-	u32 *w, weight = 100;
+	u64 id, found = 0;
 	int level, i;
-	u64 id;
 
 	level = cgrp->level;
 	for (i = 0; i < 32 && level - i >= 1; i++) {
@@ -231,14 +258,113 @@ static u32 bt_task_cgweight(struct task_struct *p)
 			break;
 		id = anc->kn->id;
 		bpf_cgroup_release(anc);
-		w = bpf_map_lookup_elem(&bt_cgw, &id);
-		if (w && *w) {
-			weight = *w;
+		if (bpf_map_lookup_elem(map, &id)) {
+			found = id;
 			break;
 		}
 	}
 	bpf_cgroup_release(cgrp);
-	return weight;
+	return found;
+}
+
+/*
+ * The weight of @p's offline cgroup: bt_cgw holds the registry weight of
+ * each offline cgroup; the nearest ancestor with one counts.
+ */
+static u32 bt_task_cgweight(struct task_struct *p)
+{
+	u64 id = bt_nearest_in(p, &bt_cgw);
+	u32 *w = id ? bpf_map_lookup_elem(&bt_cgw, &id) : NULL;
+
+	return w && *w ? *w : 100;
+}
+
+/*
+ * Bandwidth (cpu.max) as the kernel passes it to ext schedulers, in us; a
+ * quota of all ones is "max". Only limited cgroups have an entry.
+ */
+static void bt_bw_set(struct cgroup *cgrp, u64 period_us, u64 quota_us)
+{
+	struct bt_cg_bw bw = {}, *cur;
+	u64 id = cgrp->kn->id;
+
+	if (quota_us == (u64)-1 || !period_us) {
+		if (!bpf_map_delete_elem(&bt_cgbw, &id))
+			__sync_fetch_and_add(&bw_gen, 1);
+		return;
+	}
+	cur = bpf_map_lookup_elem(&bt_cgbw, &id);
+	if (cur) {
+		cur->period_ns = period_us * 1000;
+		cur->quota_ns = quota_us * 1000;
+		return;
+	}
+	bw.period_ns = period_us * 1000;
+	bw.quota_ns = quota_us * 1000;
+	if (!bpf_map_update_elem(&bt_cgbw, &id, &bw, BPF_NOEXIST))
+		__sync_fetch_and_add(&bw_gen, 1);
+}
+
+s32 BPF_STRUCT_OPS(bt_cgroup_init, struct cgroup *cgrp,
+		   struct scx_cgroup_init_args *args)
+{
+	bt_bw_set(cgrp, args->bw_period_us, args->bw_quota_us);
+	return 0;
+}
+
+void BPF_STRUCT_OPS(bt_cgroup_set_bandwidth, struct cgroup *cgrp,
+		    u64 period_us, u64 quota_us, u64 burst_us)
+{
+	bt_bw_set(cgrp, period_us, quota_us);
+}
+
+void BPF_STRUCT_OPS(bt_cgroup_exit, struct cgroup *cgrp)
+{
+	bt_bw_set(cgrp, 0, 0);
+}
+
+/*
+ * The bandwidth entry that limits @p, or NULL. @find looks the cgroup up
+ * again when bandwidth changed anywhere since the last look: only in the
+ * callbacks about @p itself, which may ask for its cgroup.
+ */
+static struct bt_cg_bw *bt_task_bw(struct task_struct *p, struct bt_task *t,
+				   bool find)
+{
+	u64 gen = READ_ONCE(bw_gen);
+
+	if (find && t->bw_gen != gen) {
+		t->bw_cgid = bt_nearest_in(p, &bt_cgbw);
+		t->bw_gen = gen;
+	}
+	return t->bw_cgid ? bpf_map_lookup_elem(&bt_cgbw, &t->bw_cgid) : NULL;
+}
+
+/*
+ * Quota left to @bw in its period at @now, starting a new period when
+ * the last one is over. CPUs race here without a lock: a period may start
+ * twice, or lose a charge made in the same instant; cpu.max is a bound
+ * on the order of a tick either way.
+ */
+static u64 bt_bw_left(struct bt_cg_bw *bw, u64 now)
+{
+	if (now - bw->period_start >= bw->period_ns) {
+		bw->period_start = now;
+		bw->used = 0;
+	}
+	return bw->used < bw->quota_ns ? bw->quota_ns - bw->used : 0;
+}
+
+/* Has @p's cgroup used its cpu.max quota for this period? */
+static bool bt_task_throttled(struct task_struct *p, bool find, u64 now)
+{
+	struct bt_task *t = bpf_task_storage_get(&bt_tasks, p, 0, 0);
+	struct bt_cg_bw *bw;
+
+	if (!t)
+		return false;
+	bw = bt_task_bw(p, t, find);
+	return bw && !bt_bw_left(bw, now);
 }
 
 static struct bt_cg_stats *bt_cg_stats(u64 cgid)
@@ -296,11 +422,18 @@ static bool bt_online_waiting(s32 self)
 static bool bt_sibling_online(const struct bt_conf *conf, s32 cpu)
 {
 	struct task_struct *curr;
+	u32 idx = cpu;
 	s32 sib;
 
 	if (!conf->smt_expel || cpu < 0 || cpu >= BT_MAX_CPUS)
 		return false;
-	sib = smt_sibling[cpu];
+	/*
+	 * The mask keeps the bound where the verifier sees it: clang may
+	 * test a copy of @cpu above, and would drop a mask it can prove
+	 * redundant, hence the empty asm.
+	 */
+	asm volatile("" : "+r"(idx));
+	sib = smt_sibling[idx & (BT_MAX_CPUS - 1)];
 	if (sib < 0)
 		return false;
 	curr = scx_bpf_cpu_curr(sib);
@@ -377,11 +510,13 @@ s32 BPF_STRUCT_OPS(bt_select_cpu, struct task_struct *p, s32 prev_cpu,
 		   u64 wake_flags)
 {
 	struct bt_conf *conf = bt_get_conf();
+	u64 now = scx_bpf_now();
 	bool idle = false;
 	s32 cpu;
 
 	cpu = scx_bpf_select_cpu_dfl(p, prev_cpu, wake_flags, &idle);
-	if (conf && idle && !bt_cpu_holds(conf, cpu, scx_bpf_now()))
+	if (conf && idle && !bt_cpu_holds(conf, cpu, now) &&
+	    !bt_task_throttled(p, true, now))
 		scx_bpf_dsq_insert(p, SCX_DSQ_LOCAL, conf->slice_ns, 0);
 	return cpu;
 }
@@ -389,16 +524,23 @@ s32 BPF_STRUCT_OPS(bt_select_cpu, struct task_struct *p, s32 prev_cpu,
 void BPF_STRUCT_OPS(bt_enqueue, struct task_struct *p, u64 enq_flags)
 {
 	struct bt_conf *conf = bt_get_conf();
+	u64 now = scx_bpf_now();
 	s32 cpu;
 
 	if (!conf)
 		return;
+	/* Its cgroup used its cpu.max quota: wait for the next period. */
+	if (bt_task_throttled(p, true, now)) {
+		scx_bpf_dsq_insert_vtime(p, BT_PARKED_DSQ, conf->slice_ns,
+					 p->scx.dsq_vtime, enq_flags);
+		return;
+	}
 	/*
 	 * A CPU about to idle with this task runnable (dispatch found
 	 * nothing else) keeps it, unless the CPU holds offline work back.
 	 */
 	if ((enq_flags & SCX_ENQ_LAST) &&
-	    !bt_cpu_holds(conf, scx_bpf_task_cpu(p), scx_bpf_now())) {
+	    !bt_cpu_holds(conf, scx_bpf_task_cpu(p), now)) {
 		scx_bpf_dsq_insert(p, SCX_DSQ_LOCAL, conf->slice_ns, enq_flags);
 		return;
 	}
@@ -437,6 +579,53 @@ static u64 bt_slice(const struct bt_conf *conf, s32 cpu, u64 now)
 }
 
 /*
+ * @slice, and no longer than what @p's cgroup has left of its cpu.max
+ * quota, which the slice takes in advance: tasks of one cgroup starting
+ * on several CPUs at once must not each get all that is left. (At least
+ * 1 ns: a task let through anyway, by the guard or as the previous task,
+ * stops at the next tick.) bt_charge() settles the advance.
+ */
+static u64 bt_grant_slice(struct task_struct *p, struct bt_task *t,
+			  u64 slice, u64 now, bool find)
+{
+	struct bt_cg_bw *bw = bt_task_bw(p, t, find);
+	u64 left;
+
+	if (!bw)
+		return slice;
+	left = bt_bw_left(bw, now);
+	if (slice > left)
+		slice = left ?: 1;
+	t->bw_granted = slice;
+	t->bw_period = bw->period_start;
+	__sync_fetch_and_add(&bw->used, slice);
+	return slice;
+}
+
+/*
+ * Settle @t's run of @used ns against its cgroup's quota: what ran beyond
+ * the advance is added, what the advance left unused given back, if the
+ * advance was taken in the period still running.
+ */
+static void bt_charge_bw(struct task_struct *p, struct bt_task *t, u64 used)
+{
+	struct bt_cg_bw *bw = bt_task_bw(p, t, false);
+	u64 granted = t->bw_granted;
+
+	t->bw_granted = 0;
+	if (!bw)
+		return;
+	if (!granted || t->bw_period != bw->period_start) {
+		__sync_fetch_and_add(&bw->used, used);
+		return;
+	}
+	if (used > granted)
+		__sync_fetch_and_add(&bw->used, used - granted);
+	else if (READ_ONCE(bw->used) >= granted - used)
+		__sync_fetch_and_sub(&bw->used, granted - used);
+}
+
+/*
  * Charge @p's run on this CPU up to @now: to its cgroup's runtime, the
  * CPU's budget window, and its virtual time (scaled by the cgroup weight
  * and the task's nice weight). Called when it stops, and when dispatch
@@ -458,6 +647,8 @@ static void bt_charge(struct task_struct *p, struct bt_cpu *bc, u64 now)
 		__sync_fetch_and_add(&st->runtime_ns, used);
 	t = bpf_task_storage_get(&bt_tasks, p, 0, 0);
 	p->scx.dsq_vtime += bt_vtime_charge(p, t ? t->weight : 100, used);
+	if (t)
+		bt_charge_bw(p, t, used);
 }
 
 /* Should @prev, whose slice ended, run on rather than the head of the queue? */
@@ -475,7 +666,8 @@ static bool bt_keep_prev(struct task_struct *prev)
 void BPF_STRUCT_OPS(bt_dispatch, s32 cpu, struct task_struct *prev)
 {
 	struct bt_conf *conf = bt_get_conf();
-	u64 now = scx_bpf_now();
+	u64 now = scx_bpf_now(), slice;
+	struct bt_task *t;
 	struct bt_cpu *bc;
 
 	if (!conf)
@@ -501,8 +693,11 @@ void BPF_STRUCT_OPS(bt_dispatch, s32 cpu, struct task_struct *prev)
 	 * and @prev would be queued on a CPU whose server never starts
 	 * again while it is counted there.
 	 */
-	if (bt_keep_prev(prev)) {
-		prev->scx.slice = bt_slice(conf, cpu, now);
+	if (bt_keep_prev(prev) && !bt_task_throttled(prev, false, now)) {
+		t = bpf_task_storage_get(&bt_tasks, prev, 0, 0);
+		slice = bt_slice(conf, cpu, now);
+		prev->scx.slice = t ? bt_grant_slice(prev, t, slice, now,
+						     false) : slice;
 		return;
 	}
 	scx_bpf_dsq_move_to_local(BT_DSQ);
@@ -555,7 +750,8 @@ void BPF_STRUCT_OPS(bt_running, struct task_struct *p)
 		bc->run_start = now;
 		bc->run_cgid = t->cgid;
 		bc->stopped_cgid = 0;
-		slice = bt_slice(conf, cpu, now);
+		slice = bt_grant_slice(p, t, bt_slice(conf, cpu, now), now,
+				       true);
 		if (p->scx.slice > slice)
 			p->scx.slice = slice;
 	}
@@ -595,6 +791,7 @@ void BPF_STRUCT_OPS(bt_cgroup_move, struct task_struct *p,
 	if (t) {
 		t->cgid = 0;
 		t->weight = 0;
+		t->bw_gen = 0;
 	}
 }
 
@@ -613,6 +810,10 @@ void BPF_STRUCT_OPS(bt_tick, struct task_struct *p)
 
 	if (!conf)
 		return;
+	if (bt_task_throttled(p, true, now)) {
+		p->scx.slice = 0;
+		return;
+	}
 	if (bt_sibling_online(conf, cpu)) {
 		p->scx.slice = 0;
 		st = bt_cg_stats(bt_task_cgid(p));
@@ -813,6 +1014,31 @@ static void bt_rescue(u64 now)
 	nr_rescued += moved;
 }
 
+/* Parked tasks whose cgroup has quota again go back to the shared queue. */
+static void bt_unpark(u64 now)
+{
+	struct bpf_iter_scx_dsq it;
+	struct task_struct *p;
+	struct bt_cg_bw *bw;
+	struct bt_task *t;
+	u32 moved = 0;
+
+	if (!scx_bpf_dsq_nr_queued(BT_PARKED_DSQ))
+		return;
+	bpf_rcu_read_lock();
+	bpf_iter_scx_dsq_new(&it, BT_PARKED_DSQ, 0);
+	while ((p = bpf_iter_scx_dsq_next(&it)) && moved < BT_RESCUE_MAX) {
+		t = bpf_task_storage_get(&bt_tasks, p, 0, 0);
+		bw = t ? bt_task_bw(p, t, false) : NULL;
+		if (bw && !bt_bw_left(bw, now))
+			continue;
+		if (scx_bpf_dsq_move_vtime(&it, p, BT_DSQ, 0))
+			moved++;
+	}
+	bpf_iter_scx_dsq_destroy(&it);
+	bpf_rcu_read_unlock();
+}
+
 /*
  * Held CPUs (vacating, over budget, SMT) sit idle with offline work queued;
  * nothing else wakes them when the hold ends, so a timer does.
@@ -824,6 +1050,7 @@ static int bt_timer_fn(void *map, int *key, struct bpf_timer *timer)
 	u32 cpu;
 
 	nr_timer_runs++;
+	bt_unpark(now);
 	bt_rescue(now);
 	if (conf && scx_bpf_dsq_nr_queued(BT_DSQ)) {
 		for (cpu = 0; cpu < nr_cpus && cpu < BT_MAX_CPUS; cpu++) {
@@ -850,6 +1077,9 @@ s32 BPF_STRUCT_OPS_SLEEPABLE(bt_init)
 	s32 ret;
 
 	ret = scx_bpf_create_dsq(BT_DSQ, -1);
+	if (ret)
+		return ret;
+	ret = scx_bpf_create_dsq(BT_PARKED_DSQ, -1);
 	if (ret)
 		return ret;
 	t = bpf_map_lookup_elem(&bt_timers, &zero);
@@ -886,6 +1116,9 @@ struct sched_ext_ops bt_ops = {
 	.tick		= (void *)bt_tick,
 	.cpu_release	= (void *)bt_cpu_release,
 	.cgroup_move	= (void *)bt_cgroup_move,
+	.cgroup_init	= (void *)bt_cgroup_init,
+	.cgroup_exit	= (void *)bt_cgroup_exit,
+	.cgroup_set_bandwidth = (void *)bt_cgroup_set_bandwidth,
 	.init		= (void *)bt_init,
 	.exit		= (void *)bt_exit,
 	/* ENQ_LAST: a CPU that holds offline work back may idle with one. */

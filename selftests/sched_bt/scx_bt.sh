@@ -261,6 +261,39 @@ test_scx_bt_offline_budget() {
 	[ $((s * 100)) -gt $((b * 15)) ] || fail "budget 30% starves the task"
 }
 
+# cpu.max of an offline cgroup holds under scx_bt as it does for fair
+# tasks (the kernel leaves its enforcement to ext schedulers): set before
+# enable, changed at run time, and lifted; the limit sits on the parent of
+# the hogs' cgroup, as on a pod above its containers.
+test_scx_bt_offline_cpu_max() {
+	local off c p1 p2 s50 s100 smax
+	bt_setup
+	off=$(bt_cg off)
+	c=$off/c
+	mkdir "$c"
+	stratosctl cgroup set "$off" class=offline
+	echo "50000 100000" >"$off/cpu.max"
+	p1=$(hog "$c")
+	p2=$(hog "$c")
+	bt_enable
+	s50=$(($(share "$p1" "$p2" | tr ' ' '+')))
+	echo "100000 100000" >"$off/cpu.max"
+	s100=$(($(share "$p1" "$p2" | tr ' ' '+')))
+	echo "max 100000" >"$off/cpu.max"
+	smax=$(($(share "$p1" "$p2" | tr ' ' '+')))
+	echo "2 hogs over 2 s: 0.5 CPU $s50 ms, 1 CPU $s100 ms, max $smax ms"
+	stratosctl bt stats
+	# Unlimited, the two hogs get 2 CPUs: 0.5 CPU is a quarter of that,
+	# 1 CPU a half. Generous bounds: a vCPU of a busy host runs less
+	# than its wall time, and the quota is kept to about a tick.
+	[ $((s50 * 400)) -gt $((smax * 60)) ] &&
+		[ $((s50 * 400)) -lt $((smax * 140)) ] ||
+		fail "cpu.max 0.5 CPU not kept: $s50 ms against $smax ms"
+	[ $((s100 * 200)) -gt $((smax * 60)) ] &&
+		[ $((s100 * 200)) -lt $((smax * 140)) ] ||
+		fail "cpu.max 1 CPU not kept: $s100 ms against $smax ms"
+}
+
 # Forced ejection (sysrq S) leaves offline work in the cpu.idle fallback;
 # status says why it stopped; enable loads it again.
 test_fallback_scx_bt_ejected() {
@@ -347,6 +380,7 @@ run_test "scx_bt: work conservation" test_scx_bt_work_conserving
 run_test "scx_bt: online spreads onto offline-only CPU (placement)" test_scx_bt_offline_placement
 run_test "scx_bt: weights between offline cgroups" test_scx_bt_offline_weights
 run_test "scx_bt: offline budget, changed at run time" test_scx_bt_offline_budget
+run_test "scx_bt: offline cgroup cpu.max, changed at run time" test_scx_bt_offline_cpu_max
 run_test "fallback: forced ejection falls back to cpu.idle" test_fallback_scx_bt_ejected
 run_test "scx_bt: sustained online load, no ejection" test_scx_bt_sustained_online_no_ejection
 run_test "scx_bt: rmmod and disable while offline tasks run" test_scx_bt_rmmod_and_disable_under_load
