@@ -12,14 +12,8 @@
  *
  * CFS bandwidth control does not always hand out the whole quota (slices
  * are lent per CPU and some lapse, the period timer may fire late), so
- * a correction scales it by what the limit asked over what was delivered,
- * learnt in the windows where the quota bound (vcore_window_counts()). A throttled
- * cgroup runs in bursts at the start of each bandwidth period, and a
- * one-second window cuts a burst at either end: one window's delivery is
- * off by up to a burst, a tenth of it. So the correction is estimated
- * from sums over many windows, decayed by a quarter each window: the cut
- * bursts of adjacent windows cancel in the sums, and what is left shrinks
- * with their length.
+ * while the quota binds (cpu.stat's nr_throttled grows), a slow integral
+ * term scales it by what the limit asked over what was delivered.
  *
  * The file is opened while the netlink request runs, in the requester's
  * context (a kworker's root cannot resolve cgroupfs paths), and kept open:
@@ -53,15 +47,6 @@ struct stratos_vcore_limit {
 	/* Sums over the current correction window. */
 	u64 win_vcore, win_time;
 	unsigned int win_rounds;
-	/*
-	 * Decayed sums over the windows that count: vcore-ns the limit
-	 * allowed, each times the correction then applied, and vcore-ns
-	 * delivered. The last throttled window waits in pend_* for the
-	 * next to be throttled too.
-	 */
-	u64 asked_corr, delivered;
-	u64 pend_asked_corr, pend_delivered;
-	bool pending, prev_throttled;
 };
 
 /* The cgroup's cpu.max, checked to belong to cgroup @id. */
@@ -111,37 +96,14 @@ static struct file *vcore_open_sibling(struct file *f, const char *name)
 	return file_open_root(&dir, name, O_RDONLY, 0);
 }
 
-/* The value of "@key " in @buf (cpu.stat, a line each); 0 if absent. */
-static u64 vcore_stat_value(const char *buf, const char *key)
-{
-	size_t len = strlen(key);
-	const char *p = buf;
-	u64 v;
-
-	while (p && *p) {
-		if (!strncmp(p, key, len) && p[len] == ' ') {
-			char num[24];
-			size_t n = strcspn(p + len + 1, "\n");
-
-			if (n >= sizeof(num))
-				return 0;
-			memcpy(num, p + len + 1, n);
-			num[n] = 0;
-			return kstrtou64(num, 10, &v) ? 0 : v;
-		}
-		p = strchr(p, '\n');
-		if (p)
-			p++;
-	}
-	return 0;
-}
-
-/* nr_throttled of cpu.stat (periods the quota bound); 0 if unreadable. */
+/* nr_throttled of cpu.stat; 0 if it cannot be read. */
 static u64 vcore_nr_throttled(struct stratos_vcore_limit *lim)
 {
-	char buf[512];
+	static const char key[] = "\nnr_throttled ";
+	char buf[256], *p;
 	loff_t pos = 0;
 	ssize_t len;
+	u64 v = 0;
 
 	if (IS_ERR(lim->cpu_stat))
 		return 0;
@@ -149,7 +111,14 @@ static u64 vcore_nr_throttled(struct stratos_vcore_limit *lim)
 	if (len <= 0)
 		return 0;
 	buf[len] = 0;
-	return vcore_stat_value(buf, "nr_throttled");
+	p = strstr(buf, key);
+	if (p) {
+		p += sizeof(key) - 1;
+		*strchrnul(p, '\n') = 0;
+		if (kstrtou64(p, 10, &v))
+			v = 0;
+	}
+	return v;
 }
 
 /*
@@ -173,12 +142,6 @@ int stratos_vcore_limit_set(struct stratos_vcore_limit **limp, u32 limit,
 	if (lim) {
 		if (f)
 			fput(f);
-		/* Delivery may differ at another quota: estimate it afresh. */
-		if (lim->limit != limit) {
-			lim->asked_corr = 0;
-			lim->delivered = 0;
-			lim->pending = false;
-		}
 		lim->limit = limit;
 		return 0;
 	}
@@ -233,59 +196,17 @@ void stratos_vcore_limit_free(struct stratos_vcore_limit *lim, bool restore)
 #define VCORE_LIMIT_CORR_MAX	1300000
 /* Rounds per correction window: slices land in lumps, rounds are short. */
 #define VCORE_LIMIT_WINDOW	10
-/* Each window, the sums keep this many quarters of what they held. */
-#define VCORE_LIMIT_SUM_KEEP	3
-
-static void vcore_limit_add(struct stratos_vcore_limit *lim, u64 asked_corr,
-			    u64 delivered)
-{
-	lim->asked_corr = lim->asked_corr * VCORE_LIMIT_SUM_KEEP / 4 +
-			  asked_corr;
-	lim->delivered = lim->delivered * VCORE_LIMIT_SUM_KEEP / 4 + delivered;
-}
 
 /*
- * Add the window just ended to the sums if it says how bandwidth control
- * delivers. A throttled window does, once its neighbours were throttled
- * too: a window where demand started or stopped delivered less than asked
- * for a reason the correction must not learn. (Dropping every window in
- * which some period went unthrottled would be wrong the other way: a
- * period where the quota came too late to use is the shortfall to learn.)
- * A window that delivered more than the limit counts at once, bound or
- * not: its quota is too high (a quota above what the cgroup's threads can
- * use never binds).
- */
-static void vcore_limit_sample(struct stratos_vcore_limit *lim,
-			       u64 asked_corr, u64 delivered, u64 rate)
-{
-	u64 throttled = vcore_nr_throttled(lim);
-	bool bound = throttled != lim->nr_throttled;
-
-	lim->nr_throttled = throttled;
-	if (bound) {
-		if (lim->pending)
-			vcore_limit_add(lim, lim->pend_asked_corr,
-					lim->pend_delivered);
-		lim->pending = lim->prev_throttled;
-		lim->pend_asked_corr = asked_corr;
-		lim->pend_delivered = delivered;
-	} else {
-		lim->pending = false;
-		if (rate > lim->limit)
-			vcore_limit_add(lim, asked_corr, delivered);
-	}
-	lim->prev_throttled = bound;
-}
-
-/*
- * At the end of each window, sample it and set the correction to the one
- * that would have delivered the limit over the sums: what the windows
- * asked, each at its correction, over what they delivered.
+ * At the end of each window in which the cgroup was throttled (the quota
+ * bound it), move the correction half way towards limit/delivered.
+ * Windows where the cgroup wanted less say nothing.
  */
 static void vcore_limit_correct(struct stratos_vcore_limit *lim, u64 dv,
 				u64 dt)
 {
-	u64 asked, rate, corr;
+	u64 rate, throttled;
+	s64 step;
 
 	lim->win_vcore += dv;
 	lim->win_time += dt;
@@ -294,18 +215,14 @@ static void vcore_limit_correct(struct stratos_vcore_limit *lim, u64 dv,
 
 	rate = div64_u64(lim->win_vcore * STRATOS_VCORE_FACTOR_SCALE,
 			 lim->win_time ?: 1);
-	asked = mul_u64_u64_div_u64(lim->limit, lim->win_time,
-				    STRATOS_VCORE_FACTOR_SCALE);
-	asked = mul_u64_u64_div_u64(asked, lim->corr,
-				    STRATOS_VCORE_FACTOR_SCALE);
-	vcore_limit_sample(lim, asked, lim->win_vcore, rate);
-	if (lim->delivered) {
-		corr = mul_u64_u64_div_u64(lim->asked_corr,
-					   STRATOS_VCORE_FACTOR_SCALE,
-					   lim->delivered);
-		lim->corr = clamp_t(u64, corr, VCORE_LIMIT_CORR_MIN,
-				    VCORE_LIMIT_CORR_MAX);
+	throttled = vcore_nr_throttled(lim);
+	if (rate && throttled != lim->nr_throttled) {
+		step = div64_s64(((s64)lim->limit - (s64)rate) * lim->corr,
+				 2 * (s64)rate);
+		lim->corr = clamp_t(s64, (s64)lim->corr + step,
+				    VCORE_LIMIT_CORR_MIN, VCORE_LIMIT_CORR_MAX);
 	}
+	lim->nr_throttled = throttled;
 	lim->win_vcore = 0;
 	lim->win_time = 0;
 	lim->win_rounds = 0;

@@ -171,13 +171,15 @@ test_vcore_e2e_emulated_classes() {
 	stratosctl vcore limit "$slow" 0.3
 	out=$(mktemp -d)
 	taskset -pc 3 "$BASHPID" >/dev/null
-	vc_work "$fast" 0 10 "$out/fast"
-	vc_work "$slow" 2 10 "$out/slow"
+	# 20 s: a cgroup held to 30 ms per period runs in bursts, and the
+	# measurement cuts one at either end (1% each over 10 s).
+	vc_work "$fast" 0 20 "$out/fast"
+	vc_work "$slow" 2 20 "$out/slow"
 	stratosctl vcore show
 	uf=$(cat "$out/fast")
 	us=$(cat "$out/slow")
 	echo "cpu.max: fast $(cat "$fast/cpu.max"), slow $(cat "$slow/cpu.max")"
-	echo "work units in 10 s at 0.3 vcore: fast CPU $uf, slow CPU $us"
+	echo "work units in 20 s at 0.3 vcore: fast CPU $uf, slow CPU $us"
 	rm -rf "$out"
 	vc_close "$us" "$uf" 3 "end to end: work at 0.3 vcore, slow CPU vs fast" ||
 		fail "equal vcores bought unequal work"
