@@ -47,6 +47,7 @@ struct stratos_vcore_limit {
 	/* Sums over the current correction window. */
 	u64 win_vcore, win_time;
 	unsigned int win_rounds;
+	bool was_bound;		/* the quota bound in the last window */
 };
 
 /* The cgroup's cpu.max, checked to belong to cgroup @id. */
@@ -199,13 +200,19 @@ void stratos_vcore_limit_free(struct stratos_vcore_limit *lim, bool restore)
 
 /*
  * At the end of each window in which the cgroup was throttled (the quota
- * bound it), move the correction half way towards limit/delivered.
- * Windows where the cgroup wanted less say nothing.
+ * bound it), as it was in the window before, move the correction half way
+ * towards limit/delivered. Windows where the cgroup wanted less say
+ * nothing, and neither does the first throttled one: demand started
+ * within it, so it delivered less for a reason the correction must not
+ * learn (it once pushed the correction so high that the quota exceeded
+ * what three threads could use on two CPUs, and it never bound again). A
+ * window over the limit counts bound or not: the quota is too high.
  */
 static void vcore_limit_correct(struct stratos_vcore_limit *lim, u64 dv,
 				u64 dt)
 {
 	u64 rate, throttled;
+	bool bound;
 	s64 step;
 
 	lim->win_vcore += dv;
@@ -216,13 +223,15 @@ static void vcore_limit_correct(struct stratos_vcore_limit *lim, u64 dv,
 	rate = div64_u64(lim->win_vcore * STRATOS_VCORE_FACTOR_SCALE,
 			 lim->win_time ?: 1);
 	throttled = vcore_nr_throttled(lim);
-	if (rate && throttled != lim->nr_throttled) {
+	bound = throttled != lim->nr_throttled;
+	if (rate && ((bound && lim->was_bound) || rate > lim->limit)) {
 		step = div64_s64(((s64)lim->limit - (s64)rate) * lim->corr,
 				 2 * (s64)rate);
 		lim->corr = clamp_t(s64, (s64)lim->corr + step,
 				    VCORE_LIMIT_CORR_MIN, VCORE_LIMIT_CORR_MAX);
 	}
 	lim->nr_throttled = throttled;
+	lim->was_bound = bound;
 	lim->win_vcore = 0;
 	lim->win_time = 0;
 	lim->win_rounds = 0;

@@ -805,12 +805,19 @@ void BPF_STRUCT_OPS(bt_tick, struct task_struct *p)
 	struct bt_conf *conf = bt_get_conf();
 	s32 cpu = scx_bpf_task_cpu(p);
 	struct bt_cg_stats *st;
+	struct bt_task *t;
 	struct bt_cpu *bc;
 	u64 now = scx_bpf_now();
 
 	if (!conf)
 		return;
-	if (bt_task_throttled(p, true, now)) {
+	/*
+	 * A slice granted from the quota ends with its grant; one that ran
+	 * without a grant (the limit came while it ran) ends once the quota
+	 * is used.
+	 */
+	t = bpf_task_storage_get(&bt_tasks, p, 0, 0);
+	if (t && !t->bw_granted && bt_task_throttled(p, true, now)) {
 		p->scx.slice = 0;
 		return;
 	}
@@ -1014,8 +1021,13 @@ static void bt_rescue(u64 now)
 	nr_rescued += moved;
 }
 
-/* Parked tasks whose cgroup has quota again go back to the shared queue. */
-static void bt_unpark(u64 now)
+/*
+ * Parked tasks whose cgroup has quota again go back to the shared queue,
+ * and so does one that waited starve_ns (the guard: with many tasks and a
+ * small quota a task could wait past the watchdog; it runs until the next
+ * tick, its slice granted from an empty quota, and parks again).
+ */
+static void bt_unpark(const struct bt_conf *conf, u64 now)
 {
 	struct bpf_iter_scx_dsq it;
 	struct task_struct *p;
@@ -1030,7 +1042,8 @@ static void bt_unpark(u64 now)
 	while ((p = bpf_iter_scx_dsq_next(&it)) && moved < BT_RESCUE_MAX) {
 		t = bpf_task_storage_get(&bt_tasks, p, 0, 0);
 		bw = t ? bt_task_bw(p, t, false) : NULL;
-		if (bw && !bt_bw_left(bw, now))
+		if (bw && !bt_bw_left(bw, now) &&
+		    !(t->wait_since && now - t->wait_since > conf->starve_ns))
 			continue;
 		if (scx_bpf_dsq_move_vtime(&it, p, BT_DSQ, 0))
 			moved++;
@@ -1050,7 +1063,8 @@ static int bt_timer_fn(void *map, int *key, struct bpf_timer *timer)
 	u32 cpu;
 
 	nr_timer_runs++;
-	bt_unpark(now);
+	if (conf)
+		bt_unpark(conf, now);
 	bt_rescue(now);
 	if (conf && scx_bpf_dsq_nr_queued(BT_DSQ)) {
 		for (cpu = 0; cpu < nr_cpus && cpu < BT_MAX_CPUS; cpu++) {

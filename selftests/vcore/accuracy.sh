@@ -130,9 +130,8 @@ vc_warm_workload() {
 
 # vc_work CGROUP_DIR CPU SECONDS OUT: slow-work.py in the cgroup, pinned to
 # CPU, for SECONDS of wall time after 8 s in which the limit's control loop
-# settles (CFS bandwidth hands out a 30 ms quota short by about a quarter in
-# the icount VM, and the correction term that makes up for it halves its
-# error each second); the units it did go to OUT.
+# settles (its correction term halves its error each second); the units
+# it did go to OUT.
 vc_work() {
 	taskset -c "$2" sh -c 'echo $$ >"$1/cgroup.procs" &&
 		exec env SLOW_CPUS=2-3 SLOW_SCALE=2 WARM_SECONDS=8 \

@@ -690,9 +690,9 @@ static int bt_enable(struct ctx *ctx, int argc, char **argv)
 		       EXIT_PERM;
 	if (bt_pinned()) {
 		if (bt_is_root_ops() && !strcmp(buf, "enabled")) {
-			/* Settings given with it must not be dropped silently. */
 			/* A module loaded since has no map yet. */
 			bt_stats_hand_over(ctx);
+			/* Settings given with it must not be dropped silently. */
 			if (!argc) {
 				pr_info("scx_bt is already enabled");
 				return bt_resync_weights(ctx);
@@ -1003,6 +1003,11 @@ static int bt_stats(struct ctx *ctx, int argc, char **argv)
 	if (want_help(ctx, argc, argv) || argc) {
 		bt_help();
 		return argc ? EXIT_USAGE : EXIT_SUCCESS;
+	}
+	/* The module lists nothing then; say why instead. */
+	if (!bt_pinned()) {
+		pr_err("scx_bt is not enabled (stratosctl bt enable)");
+		return EXIT_FAILURE;
 	}
 	ret = ctx_nl(ctx, &nl);
 	if (ret)

@@ -260,9 +260,10 @@
  * ------------------------
  *
  * scx_bt's statistics per cgroup of offline tasks (Documentation/
- * sched_bt.rst), from the map that STRATOS_CMD_BT_STATS_SET handed over;
- * -ENOENT if none was. A dump returns every cgroup; a request with
- * STRATOS_A_BT_CGROUP_ID returns that one, or -ENOENT. Any user may ask.
+ * sched_bt.rst), from the map that STRATOS_CMD_BT_STATS_SET handed over.
+ * A dump returns every cgroup, none if no map was handed over; a request
+ * with STRATOS_A_BT_CGROUP_ID returns that one, or -ENOENT (the extended
+ * ack says whether scx_bt has no map or no entry). Any user may ask.
  * Each reply holds:
  *
  *    STRATOS_A_BT_CGROUP_ID: NLA_U64
