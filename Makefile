@@ -124,7 +124,7 @@ bench-vcore: module-stock tools
 		--name vcore-bench --timeout 3000 --quiet -- \
 		'ROUNDS=$(or $(ROUNDS),5) selftests/vcore/bench.sh'
 	@cat $(BUILD)/vm/vcore-bench/result/output
-	@$(VM)/run-vm.sh --kernel stock --icount --sockets 2 --threads 2 --cpus 4 \
+	@$(VM)/run-vm.sh --kernel stock --icount-warp --sockets 2 --threads 2 --cpus 4 \
 		--numa 2 --name vcore-figures --timeout 3000 --quiet -- \
 		selftests/vcore/figures.sh
 	@cat $(BUILD)/vm/vcore-figures/result/output
