@@ -15,6 +15,14 @@
  * while the quota binds (cpu.stat's nr_throttled grows), a slow integral
  * term scales it by what the limit asked over what was delivered.
  *
+ * Every write of cpu.max refills the cgroup's runtime and unthrottles it
+ * (tg_set_cfs_bandwidth()), whatever the period timer's phase: a write is
+ * itself a lump of extra CPU time, up to one quota. So the loop writes
+ * only when the quota moves by more than VCORE_LIMIT_DEADBAND_PPM, and a
+ * window that held a write is no evidence of over-delivery. Otherwise its
+ * own writes, roughly once a second, read as over-delivery (30 ms more in
+ * a second is 10% at 0.3 vcore) that it chased back and forth.
+ *
  * The file is opened while the netlink request runs, in the requester's
  * context (a kworker's root cannot resolve cgroupfs paths), and kept open:
  * writes from the work item then need no path. The cpu.max found at that
@@ -22,6 +30,7 @@
  */
 #include <linux/cpumask.h>
 #include <linux/ktime.h>
+#include <linux/math.h>
 #include <linux/math64.h>
 #include <linux/fs.h>
 #include <linux/magic.h>
@@ -48,6 +57,8 @@ struct stratos_vcore_limit {
 	u64 win_vcore, win_time;
 	unsigned int win_rounds;
 	bool was_bound;		/* the quota bound in the last window */
+	bool wrote;		/* cpu.max was written in this window */
+	u32 held_rate;		/* last window's rate, to learn if still bound */
 };
 
 /* The cgroup's cpu.max, checked to belong to cgroup @id. */
@@ -144,6 +155,10 @@ int stratos_vcore_limit_set(struct stratos_vcore_limit **limp, u32 limit,
 		if (f)
 			fput(f);
 		lim->limit = limit;
+		/* What the old limit delivered says nothing of the new one. */
+		lim->held_rate = 0;
+		lim->was_bound = false;
+		lim->quota = 0;		/* written at the next round */
 		return 0;
 	}
 	if (!f)
@@ -197,23 +212,38 @@ void stratos_vcore_limit_free(struct stratos_vcore_limit *lim, bool restore)
 #define VCORE_LIMIT_CORR_MAX	1300000
 /* Rounds per correction window: slices land in lumps, rounds are short. */
 #define VCORE_LIMIT_WINDOW	10
+/* A quota within this of the one written is left alone, in millionths. */
+#define VCORE_LIMIT_DEADBAND_PPM	5000
+
+/* Move the correction half way towards limit / @rate. */
+static void vcore_limit_learn(struct stratos_vcore_limit *lim, u64 rate)
+{
+	s64 step = div64_s64(((s64)lim->limit - (s64)rate) * lim->corr,
+			     2 * (s64)rate);
+
+	lim->corr = clamp_t(s64, (s64)lim->corr + step, VCORE_LIMIT_CORR_MIN,
+			    VCORE_LIMIT_CORR_MAX);
+}
 
 /*
- * At the end of each window in which the cgroup was throttled (the quota
- * bound it), as it was in the window before, move the correction half way
- * towards limit/delivered. Windows where the cgroup wanted less say
- * nothing, and neither does the first throttled one: demand started
- * within it, so it delivered less for a reason the correction must not
- * learn (it once pushed the correction so high that the quota exceeded
- * what three threads could use on two CPUs, and it never bound again). A
- * window over the limit counts bound or not: the quota is too high.
+ * A window in which the cgroup was throttled (the quota bound it) says
+ * how much of the quota bandwidth control delivered, but only if demand
+ * lasted through the whole window: a window where demand started or
+ * ended delivered less for a reason the correction must not learn. At
+ * start-up that once pushed the correction so high that the quota
+ * exceeded what three threads could use on two CPUs, and it never bound
+ * again; at the end of a job it left the correction at its bound for the
+ * next one. So a bound window is learnt from only once the windows on
+ * either side of it were bound too, one window late. A window over the
+ * limit counts at once, bound or not: the quota is too high, unless the
+ * window held a write of cpu.max, whose lump (see the top) is the likelier
+ * cause. Under the limit, a write's lump only hides some of a shortfall.
  */
 static void vcore_limit_correct(struct stratos_vcore_limit *lim, u64 dv,
 				u64 dt)
 {
 	u64 rate, throttled;
 	bool bound;
-	s64 step;
 
 	lim->win_vcore += dv;
 	lim->win_time += dt;
@@ -224,14 +254,18 @@ static void vcore_limit_correct(struct stratos_vcore_limit *lim, u64 dv,
 			 lim->win_time ?: 1);
 	throttled = vcore_nr_throttled(lim);
 	bound = throttled != lim->nr_throttled;
-	if (rate && ((bound && lim->was_bound) || rate > lim->limit)) {
-		step = div64_s64(((s64)lim->limit - (s64)rate) * lim->corr,
-				 2 * (s64)rate);
-		lim->corr = clamp_t(s64, (s64)lim->corr + step,
-				    VCORE_LIMIT_CORR_MIN, VCORE_LIMIT_CORR_MAX);
+	if (rate > lim->limit) {
+		if (!lim->wrote)
+			vcore_limit_learn(lim, rate);
+		lim->held_rate = 0;
+	} else {
+		if (bound && lim->held_rate)
+			vcore_limit_learn(lim, lim->held_rate);
+		lim->held_rate = bound && lim->was_bound ? rate : 0;
 	}
 	lim->nr_throttled = throttled;
 	lim->was_bound = bound;
+	lim->wrote = false;
 	lim->win_vcore = 0;
 	lim->win_time = 0;
 	lim->win_rounds = 0;
@@ -261,9 +295,11 @@ void stratos_vcore_limit_tick(struct stratos_vcore_limit *lim, u64 vcore,
 	quota = div_u64((u64)lim->limit * VCORE_LIMIT_PERIOD_US, lim->factor);
 	quota = div_u64(quota * lim->corr, STRATOS_VCORE_FACTOR_SCALE);
 	quota = clamp_t(u64, quota, VCORE_LIMIT_MIN_QUOTA_US, max_quota);
-	if (quota == lim->quota)
+	if (abs_diff(quota, (u64)lim->quota) * STRATOS_VCORE_FACTOR_SCALE <=
+	    (u64)lim->quota * VCORE_LIMIT_DEADBAND_PPM)
 		return;
 	lim->quota = quota;
+	lim->wrote = true;
 	snprintf(buf, sizeof(buf), "%llu %u\n", quota, VCORE_LIMIT_PERIOD_US);
 	vcore_write_cpu_max(lim->cpu_max, buf);
 }

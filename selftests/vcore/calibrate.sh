@@ -34,6 +34,33 @@ test_vcore_calibrate_builtin() {
 		fail "factor is not score / reference"
 }
 
+# A workload may print the CPU seconds it counted its units in after them
+# (its start-up left out); a figure above the CPU time it used is not
+# believed, and the whole CPU time counts then.
+test_vcore_calibrate_workload_own_time() {
+	local own json
+	vc_need_cpus 1
+	load_module
+	own=$(mktemp)
+	cat >"$own" <<-'EOF'
+	#!/usr/bin/python3
+	import sys, time
+	end = time.process_time() + 0.3
+	while time.process_time() < end:
+	    pass
+	print(600, sys.argv[1])
+	EOF
+	chmod +x "$own"
+	json=$(stratosctl -j vcore calibrate 0 workload "$own" 0.1 2>/dev/null)
+	echo "$json"
+	echo "$json" | jq -e '.cpus[0].score_idle == 6000' >/dev/null ||
+		fail "600 units in the workload's own 0.1 s did not score 6000"
+	json=$(stratosctl -j vcore calibrate 0 workload "$own" 50 2>/dev/null)
+	echo "$json"
+	echo "$json" | jq -e '.cpus[0].score_idle < 2000' >/dev/null ||
+		fail "a workload claiming more CPU time than it used was believed"
+	rm -f "$own"
+}
 
 test_vcore_calibrate_bad_input() {
 	load_module
@@ -49,4 +76,5 @@ test_vcore_calibrate_bad_input() {
 }
 
 run_test "vcore calibrate, built-in workload" test_vcore_calibrate_builtin
+run_test "vcore calibrate, workload's own CPU time" test_vcore_calibrate_workload_own_time
 run_test "vcore calibrate bad input" test_vcore_calibrate_bad_input
