@@ -110,6 +110,18 @@ extern const struct rq runqueues __ksym;
 
 /* Written by the loader before load. */
 const volatile u32 nr_cpus = 1;
+
+/*
+ * The CPUs to walk. Loops over them use bpf_for(), an open-coded iterator
+ * whose body the verifier checks until its states converge, not once per
+ * CPU: unrolled, the timer's nested walks (a CPU walk per queued task in
+ * bt_rescue()) took the debug kernel's verifier about a minute at every
+ * 'bt enable' on 4 CPUs, and would grow with the machine.
+ */
+static __always_inline int bt_nr_cpus(void)
+{
+	return nr_cpus < BT_MAX_CPUS ? nr_cpus : BT_MAX_CPUS;
+}
 /* The SMT sibling of each CPU, or -1 (2-way SMT, as on x86). */
 const volatile s32 smt_sibling[BT_MAX_CPUS];
 
@@ -409,9 +421,9 @@ static bool bt_ext_server_running(s32 cpu)
 /* Is online work queued behind other online work on another CPU? */
 static bool bt_online_waiting(s32 self)
 {
-	u32 cpu;
+	s32 cpu;
 
-	for (cpu = 0; cpu < nr_cpus && cpu < BT_MAX_CPUS; cpu++) {
+	bpf_for(cpu, 0, bt_nr_cpus()) {
 		if (cpu != self && bt_online_nr(cpu) >= 2)
 			return true;
 	}
@@ -923,7 +935,7 @@ static s32 bt_rescue_target(struct task_struct *p, s32 from, s32 drain)
 	s32 cpu, best = -1;
 	struct rq *rq;
 
-	for (cpu = 0; cpu < nr_cpus && cpu < BT_MAX_CPUS; cpu++) {
+	bpf_for(cpu, 0, bt_nr_cpus()) {
 		if (cpu == from || !bpf_cpumask_test_cpu(cpu, p->cpus_ptr))
 			continue;
 		rq = bpf_per_cpu_ptr(&runqueues, cpu);
@@ -952,7 +964,7 @@ static s32 bt_find_trapped(u64 now)
 	s32 cpu, first = -1;
 	struct bt_cpu *bc;
 
-	for (cpu = 0; cpu < nr_cpus && cpu < BT_MAX_CPUS; cpu++) {
+	bpf_for(cpu, 0, bt_nr_cpus()) {
 		bc = bt_get_cpu(cpu);
 		if (!bc)
 			continue;
@@ -1060,14 +1072,14 @@ static int bt_timer_fn(void *map, int *key, struct bpf_timer *timer)
 {
 	struct bt_conf *conf = bt_get_conf();
 	u64 now = scx_bpf_now();
-	u32 cpu;
+	s32 cpu;
 
 	nr_timer_runs++;
 	if (conf)
 		bt_unpark(conf, now);
 	bt_rescue(now);
 	if (conf && scx_bpf_dsq_nr_queued(BT_DSQ)) {
-		for (cpu = 0; cpu < nr_cpus && cpu < BT_MAX_CPUS; cpu++) {
+		bpf_for(cpu, 0, bt_nr_cpus()) {
 			/*
 			 * Under full online load no CPU qualifies: there the
 			 * ext_server runs dispatch, and dispatch the guard.
