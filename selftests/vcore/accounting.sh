@@ -24,15 +24,15 @@ vc_acct_cleanup() {
 	vc_reset_factors
 }
 
-# vc_acct_case FACTOR CPU [HOG_CPU]: spin in a fresh accounted cgroup on
-# CPU (with, if given, a hog outside it on HOG_CPU), then compare.
-vc_acct_case() {
-	local factor=$1 cpu=$2 hog=${3:-} cg usage vns cns want sib b0 b1 hog_pid
-	local state
+# vc_acct_measure CPU HOG_CPU NAME: spin in a fresh accounted cgroup NAME
+# on CPU (with, if HOG_CPU is not empty, a hog outside it there); sets
+# usage, vns, cns and sib_busy (ns the sibling CPU ran anything meanwhile).
+vc_acct_measure() {
+	local cpu=$1 hog=$2 cg sib b0 b1 hog_pid
 	# Keep this shell and its helpers off the measured core.
 	taskset -pc $(((cpu + 2) % 4)) "$BASHPID" >/dev/null
 	sib=$((cpu ^ 1))
-	cg=$(cg_create "acct-$cpu-${hog:-none}")
+	cg=$(cg_create "$3")
 	b0=$(stratosctl -j vcore factors show $sib | jq '.[0].busy_ns')
 	stratosctl vcore account "$cg"
 	if [ -n "$hog" ]; then
@@ -49,8 +49,27 @@ vc_acct_case() {
 	vns=$(vc_field "$cg" vcore_ns)
 	cns=$(vc_field "$cg" cpu_ns)
 	b1=$(stratosctl -j vcore factors show $sib | jq '.[0].busy_ns')
+	sib_busy=$((b1 - b0))
 	echo "CPU $cpu hog ${hog:-none}: usage $usage cpu_ns $cns vcore_ns $vns"
-	echo "sibling CPU $sib was busy $(((b1 - b0) / 1000000)) ms meanwhile"
+	echo "sibling CPU $sib was busy $((sib_busy / 1000000)) ms meanwhile"
+}
+
+# vc_acct_case FACTOR CPU [HOG_CPU]: spin in a fresh accounted cgroup on
+# CPU (with, if given, a hog outside it on HOG_CPU), then compare. A case
+# whose sibling must stay idle is measured again (twice at most) when the
+# sibling ran more than 2% of the time: under TCG a vCPU the host does not
+# run charges the task it was running meanwhile, and a kworker of a few
+# microseconds on the sibling once read as 1.1 s busy in 3.3 s. That
+# breaks the case's premise, not the accounting (the busy time is then
+# counted at the busy factor, as it should be).
+vc_acct_case() {
+	local factor=$1 cpu=$2 hog=${3:-} usage vns cns sib_busy want state
+	local attempt
+	for attempt in 1 2 3; do
+		vc_acct_measure "$cpu" "$hog" "acct-$cpu-${hog:-none}-$attempt"
+		[ -n "$hog" ] || [ $((sib_busy * 50)) -le "$usage" ] && break
+		echo "the sibling was not idle; measuring again"
+	done
 	[ "$usage" -gt $((VC_SECONDS * 500000000)) ] ||
 		fail "the loop got too little CPU time ($usage ns)"
 	vc_close "$cns" "$usage" 2 || fail "raw CPU time differs from cpu.stat"
