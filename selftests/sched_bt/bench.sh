@@ -3,20 +3,29 @@
 #
 # The offline-class benchmark (issue 6), run in the VM by 'make bench-bt'
 # (2 vCPUs, QEMU icount mode, so guest time follows executed instructions).
-# Prints one table: online wakeup latency (cyclictest --policy=other) and
-# the offline work done beside it, for
+# Prints two tables, each for
 #   alone    no offline work
 #   cfs      offline hogs as plain CFS tasks
 #   idle     offline hogs in a cpu.idle=1 cgroup (mainline)
 #   scx_bt   offline hogs in an offline cgroup under scx_bt
-# pinned:   one cyclictest thread and one hog on CPU 0, CPU 1 idle
-# unpinned: two cyclictest threads and two hogs, nothing pinned
-# "offline" is the hogs' CPU time per wall second, in CPUs.
+# 1. online wakeup latency: cyclictest --policy=other;
+#    pinned:   one cyclictest thread and one hog on CPU 0, CPU 1 idle
+#    unpinned: two cyclictest threads and two hogs, nothing pinned
+# 2. an online service: nginx serving a small file to wrk over loopback,
+#    wrk's latency percentiles and requests per second;
+#    pinned:   one nginx worker and one hog on CPU 0, wrk on CPU 1
+#    unpinned: two nginx workers, two wrk threads, two hogs, nothing
+#              pinned: with wrk, four online threads on two CPUs
+# "offline" is the hogs' CPU time per wall second, in CPUs; "idle" the idle
+# time left on the CPUs the hogs may use, in CPUs; "fill" the hogs' share
+# of the time online work left them (offline / (offline + idle)).
 #
-# The hogs' cgroup sits directly under the root, beside the online task:
+# The hogs' cgroup sits directly under the root, beside the online tasks:
 # cpu.idle (and so the fallback) ranks a cgroup only against its siblings.
+# The SMT overlap rows need another VM topology: bench-smt.sh.
 #
-# Usage (in the VM): selftests/sched_bt/bench.sh [LOOPS]
+# Usage (in the VM): selftests/sched_bt/bench.sh [LOOPS [SECS]]
+# LOOPS: cyclictest loops (1 ms each); SECS: length of each wrk run.
 
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
@@ -24,6 +33,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/bt-lib.sh"
 
 loops=${1:-${BENCH_LOOPS:-5000}}
+secs=${2:-${BENCH_SECS:-8}}
 hogs=()
 
 # latency THREADS PIN: p50 p99 p99.9 (us) of a cyclictest run.
@@ -66,6 +76,14 @@ hog_ns() {
 	echo $t
 }
 
+# idle_ns PIN: idle time so far of the CPUs the hogs may use (CPU 0
+# pinned, all unpinned), from /proc/stat (USER_HZ ticks; idle + iowait).
+idle_ns() {
+	awk -v pin="$1" -v hz="$(getconf CLK_TCK)" '
+		$1 ~ /^cpu[0-9]/ && (pin != 1 || $1 == "cpu0") { t += $5 + $6 }
+		END { printf "%.0f\n", t * 1e9 / hz }' /proc/stat
+}
+
 BENCH_CG=$CGROOT/stratos-bench
 
 bench_cleanup() {
@@ -75,38 +93,207 @@ bench_cleanup() {
 	rmdir "$BENCH_CG"
 }
 
-# row MODE PIN: one table row.
-row() {
-	local mode=$1 pin=$2 cg= n=1 r0 r1 t0 t1 lat off
-	[ "$pin" = 1 ] || n=2
-	[ "$mode" = alone ] || { cg=$BENCH_CG; mkdir "$cg"; }
-	case $mode in
-	idle) echo 1 >"$cg/cpu.idle" ;;
-	scx_bt) stratosctl cgroup set "$cg" class=offline
+# mode_start MODE: the offline cgroup $BENCH_CG as MODE wants it (none
+# for alone).
+mode_start() {
+	[ "$1" = alone ] && return 0
+	mkdir "$BENCH_CG"
+	case $1 in
+	idle) echo 1 >"$BENCH_CG/cpu.idle" ;;
+	scx_bt) stratosctl cgroup set "$BENCH_CG" class=offline
 		stratosctl bt enable >/dev/null ;;
 	esac
-	hogs=()
-	[ -n "$cg" ] && start_hogs "$cg" "$n" "$pin"
-	sleep 0.5
-	r0=$(hog_ns); t0=$(date +%s%N)
-	lat=$(latency "$n" "$pin")
-	r1=$(hog_ns); t1=$(date +%s%N)
-	off=$(awk -v r=$((r1 - r0)) -v t=$((t1 - t0)) 'BEGIN { printf "%.2f", r / t }')
-	[ -n "$cg" ] || off=-
-	printf "%-9s %-7s %8s %8s %8s %8s\n" \
-		"$([ "$pin" = 1 ] && echo pinned || echo unpinned)" "$mode" $lat "$off"
-	[ "$mode" = scx_bt ] && stratosctl bt disable >/dev/null
+}
+
+mode_stop() {
+	[ "$1" = scx_bt ] && stratosctl bt disable >/dev/null
 	bench_cleanup
 }
+
+# Window accounting: mark before, then offline_cols PIN MODE after: the
+# "offline idle fill" columns for the time since the mark.
+mark() {
+	r0=$(hog_ns); i0=$(idle_ns "$1"); t0=$(date +%s%N)
+}
+
+offline_cols() {
+	local r1 i1 t1
+	r1=$(hog_ns); i1=$(idle_ns "$1"); t1=$(date +%s%N)
+	awk -v r=$((r1 - r0)) -v i=$((i1 - i0)) -v t=$((t1 - t0)) \
+	    -v alone="$([ "$2" = alone ] && echo 1)" 'BEGIN {
+		if (alone) printf "%8s %6.2f %6s", "-", i / t, "-"
+		else printf "%8.2f %6.2f %5.0f%%", r / t, i / t,
+			(r + i > 0 ? 100 * r / (r + i) : 0)
+	}'
+}
+
+setup_name() {
+	[ "$1" = 1 ] && echo pinned || echo unpinned
+}
+
+# row MODE PIN: one row of the cyclictest table.
+row() {
+	local mode=$1 pin=$2 n=1 lat
+	[ "$pin" = 1 ] || n=2
+	mode_start "$mode"
+	hogs=()
+	[ "$mode" = alone ] || start_hogs "$BENCH_CG" "$n" "$pin"
+	sleep 0.5
+	mark "$pin"
+	lat=$(latency "$n" "$pin")
+	# shellcheck disable=SC2086
+	printf "%-9s %-7s %8s %8s %8s %s\n" "$(setup_name "$pin")" "$mode" \
+		$lat "$(offline_cols "$pin" "$mode")"
+	mode_stop "$mode"
+}
+
+# The service: nginx in the foreground (not a daemon: $! is its master,
+# and killing it ends the workers), from a config in a scratch directory
+# (the root filesystem is read-only), serving a 4 KiB file on loopback.
+SVC_PORT=8088
+svc_dir=
+nginx_pid=
+
+# nginx_start WORKERS CPUS
+nginx_start() {
+	local n=100
+	cat >"$svc_dir/nginx.conf" <<-EOF
+	daemon off;
+	master_process on;
+	user root;
+	worker_processes $1;
+	pid $svc_dir/nginx.pid;
+	error_log $svc_dir/error.log;
+	events { worker_connections 1024; }
+	http {
+		access_log off;
+		keepalive_requests 100000000;
+		client_body_temp_path $svc_dir/tmp;
+		proxy_temp_path $svc_dir/tmp;
+		fastcgi_temp_path $svc_dir/tmp;
+		uwsgi_temp_path $svc_dir/tmp;
+		scgi_temp_path $svc_dir/tmp;
+		server {
+			listen 127.0.0.1:$SVC_PORT;
+			root $svc_dir/www;
+		}
+	}
+	EOF
+	taskset -c "$2" nginx -p "$svc_dir" -c "$svc_dir/nginx.conf" \
+		-e "$svc_dir/error.log" </dev/null &
+	nginx_pid=$!
+	until (exec 3<>"/dev/tcp/127.0.0.1/$SVC_PORT") 2>/dev/null; do
+		n=$((n - 1))
+		if [ "$n" = 0 ] || ! kill -0 "$nginx_pid" 2>/dev/null; then
+			echo "nginx did not start:" >&2
+			cat "$svc_dir/error.log" >&2
+			return 1
+		fi
+		sleep 0.1
+	done
+}
+
+nginx_stop() {
+	[ -n "$nginx_pid" ] || return 0
+	kill "$nginx_pid" 2>/dev/null
+	wait "$nginx_pid" 2>/dev/null
+	nginx_pid=
+}
+
+# wrk's report as one line: "p50 p99 p99.9 (us) requests/s errors". Each
+# connection waits a random 0-2*GAP ms after a response before its next
+# request: the server is busy, not saturated (a closed loop without think
+# time keeps every CPU busy and then measures queueing, not scheduling),
+# and random gaps make requests bunch up now and then.
+write_wrk_script() {
+	cat >"$svc_dir/bench.lua" <<-'EOF'
+	local gap = 0
+	function init(args)
+		gap = tonumber(args[1]) or 0
+	end
+	function delay()
+		return math.random(0, 2 * gap)
+	end
+	function done(summary, latency, requests)
+		local e = summary.errors
+		io.write(string.format("bench: %d %d %d %.0f %d\n",
+			latency:percentile(50), latency:percentile(99),
+			latency:percentile(99.9),
+			summary.requests * 1e6 / summary.duration,
+			e.connect + e.read + e.write + e.status + e.timeout))
+	end
+	EOF
+}
+
+# wrk_run CPUS THREADS CONNS SECS
+wrk_run() {
+	taskset -c "$1" wrk -t"$2" -c"$3" -d"$4"s --timeout 5s \
+		-s "$svc_dir/bench.lua" "http://127.0.0.1:$SVC_PORT/index.html" \
+		-- "$SVC_GAP_MS" 2>&1 |
+		awk '$1 == "bench:" { print $2, $3, $4, $5, $6; found = 1 }
+		     END { if (!found) print "- - - - -" }'
+}
+
+# svc_row MODE PIN: one row of the service table; nginx is running.
+svc_row() {
+	local mode=$1 pin=$2 n=1 wcpu=1 out
+	[ "$pin" = 1 ] || { n=2; wcpu=0-1; }
+	mode_start "$mode"
+	hogs=()
+	[ "$mode" = alone ] || start_hogs "$BENCH_CG" "$n" "$pin"
+	# Warm-up: connections, caches, and scx_bt's first placements.
+	wrk_run "$wcpu" "$n" $((n * SVC_CONNS)) 2 >/dev/null
+	mark "$pin"
+	read -r -a out <<<"$(wrk_run "$wcpu" "$n" $((n * SVC_CONNS)) "$secs")"
+	printf "%-9s %-7s %8s %8s %8s %7s %s\n" "$(setup_name "$pin")" "$mode" \
+		"${out[0]}" "${out[1]}" "${out[2]}" "${out[3]}" \
+		"$(offline_cols "$pin" "$mode")"
+	[ "${out[4]}" = 0 ] || echo "# wrk reported ${out[4]} errors"
+	mode_stop "$mode"
+}
+
+cleanup() {
+	nginx_stop
+	stratosctl bt disable >/dev/null 2>&1
+	bench_cleanup
+	[ -z "$svc_dir" ] || rm -rf "$svc_dir"
+	unload_module
+}
+trap cleanup EXIT
+
+# Load of the service: connections per wrk thread and their mean think time.
+SVC_CONNS=${BENCH_CONNS:-4}
+SVC_GAP_MS=${BENCH_GAP_MS:-4}
 
 load_module
 # The first cyclictest run of a boot reads high: warm up, discard.
 latency 1 1 >/dev/null
 echo "# $(uname -r), $(nproc) CPUs, cyclictest --policy=other -i 1000 -l $loops"
-printf "%-9s %-7s %8s %8s %8s %8s\n" setup mode p50_us p99_us p99.9_us offline
+printf "%-9s %-7s %8s %8s %8s %8s %6s %6s\n" setup mode p50_us p99_us p99.9_us \
+	offline idle fill
 for pin in 1 0; do
 	for mode in alone cfs idle scx_bt; do
 		row "$mode" "$pin"
 	done
 done
-unload_module
+
+svc_dir=$(mktemp -d)
+mkdir "$svc_dir/www" "$svc_dir/tmp"
+head -c 4096 /dev/zero | tr '\0' x >"$svc_dir/www/index.html"
+write_wrk_script
+echo
+echo "# nginx $(nginx -v 2>&1 | sed 's/.*\///'), wrk -c $SVC_CONNS per thread," \
+	"think time 0-$((2 * SVC_GAP_MS)) ms, ${secs} s per run"
+printf "%-9s %-7s %8s %8s %8s %7s %8s %6s %6s\n" setup mode p50_us p99_us \
+	p99.9_us req_s offline idle fill
+for pin in 1 0; do
+	if [ "$pin" = 1 ]; then
+		nginx_start 1 0 || exit 1
+	else
+		nginx_start 2 0-1 || exit 1
+	fi
+	for mode in alone cfs idle scx_bt; do
+		svc_row "$mode" "$pin"
+	done
+	nginx_stop
+done
