@@ -297,7 +297,7 @@ test_scx_bt_offline_cpu_max() {
 # Forced ejection (sysrq S) leaves offline work in the cpu.idle fallback;
 # status says why it stopped; enable loads it again.
 test_fallback_scx_bt_ejected() {
-	local off on p o s
+	local off on p o
 	bt_setup
 	[ -w /proc/sysrq-trigger ] || skip "no /proc/sysrq-trigger (CONFIG_MAGIC_SYSRQ) to eject with"
 	off=$(bt_cg off)
@@ -315,10 +315,9 @@ test_fallback_scx_bt_ejected() {
 	stratosctl bt status
 	expect_output "scx_bt stopped .*cpu.idle fallback.*exit sysrq" stratosctl bt status
 	bt_event /tmp/bt-eject fallback
-	s=$(share "$p" "$o")
-	echo "after ejection offline/online ms: $s"
-	set -- $s
-	[ $(($1 * 10)) -lt "$2" ] || fail "offline competes after ejection"
+	sleep 0.5
+	under_tenth "$p" "$o" "after ejection, offline" ||
+		fail "offline competes after ejection"
 	bt_enable
 	expect_output "scx_bt running" stratosctl bt status
 }
