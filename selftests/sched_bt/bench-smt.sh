@@ -28,12 +28,12 @@ set -u
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../lib.sh"
 . "$here/bt-lib.sh"
+. "$here/bench-lib.sh"
 
 secs=${1:-${BENCH_SECS:-8}}
 TRACE=/sys/kernel/tracing
 OFF_CG=$CGROOT/stratos-bench
 ON_CG=$CGROOT/stratos-bench-on
-SVC_PORT=8088
 svc_dir=
 nginx_pid=
 
@@ -72,32 +72,9 @@ in_cg() {
 # The service, all on CPU 0, in the online cgroup. nginx runs in the
 # foreground (not a daemon) so that the cgroup holds all of it.
 svc_start() {
-	local n=100
 	[ -n "$svc_dir" ] && rm -rf "$svc_dir"
 	svc_dir=$(mktemp -d)
-	mkdir "$svc_dir/www" "$svc_dir/tmp"
-	head -c 4096 /dev/zero | tr '\0' x >"$svc_dir/www/index.html"
-	cat >"$svc_dir/nginx.conf" <<-EOF
-	daemon off;
-	user root;
-	worker_processes 1;
-	pid $svc_dir/nginx.pid;
-	error_log $svc_dir/error.log;
-	events { worker_connections 1024; }
-	http {
-		access_log off;
-		keepalive_requests 100000000;
-		client_body_temp_path $svc_dir/tmp;
-		proxy_temp_path $svc_dir/tmp;
-		fastcgi_temp_path $svc_dir/tmp;
-		uwsgi_temp_path $svc_dir/tmp;
-		scgi_temp_path $svc_dir/tmp;
-		server {
-			listen 127.0.0.1:$SVC_PORT;
-			root $svc_dir/www;
-		}
-	}
-	EOF
+	nginx_setup "$svc_dir" 1
 	cat >"$svc_dir/gap.lua" <<-'EOF'
 	function delay()
 		return math.random(0, 8)
@@ -106,15 +83,7 @@ svc_start() {
 	in_cg "$ON_CG" taskset -c 0 nginx -p "$svc_dir" \
 		-c "$svc_dir/nginx.conf" -e "$svc_dir/error.log"
 	nginx_pid=$!
-	until (exec 3<>"/dev/tcp/127.0.0.1/$SVC_PORT") 2>/dev/null; do
-		n=$((n - 1))
-		if [ "$n" = 0 ] || ! kill -0 "$nginx_pid" 2>/dev/null; then
-			echo "nginx did not start:" >&2
-			cat "$svc_dir/error.log" >&2
-			return 1
-		fi
-		sleep 0.1
-	done
+	nginx_wait "$nginx_pid" "$svc_dir" || return 1
 	# Longer than any row; killed with the cgroup.
 	in_cg "$ON_CG" taskset -c 0 wrk -t1 -c4 -d1h -s "$svc_dir/gap.lua" \
 		"http://127.0.0.1:$SVC_PORT/index.html" >/dev/null 2>&1

@@ -30,6 +30,7 @@
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../lib.sh"
+. "$here/bench-lib.sh"
 . "$here/bt-lib.sh"
 
 loops=${1:-${BENCH_LOOPS:-5000}}
@@ -147,50 +148,18 @@ row() {
 	mode_stop "$mode"
 }
 
-# The service: nginx in the foreground (not a daemon: $! is its master,
-# and killing it ends the workers), from a config in a scratch directory
-# (the root filesystem is read-only), serving a 4 KiB file on loopback.
-SVC_PORT=8088
+# The service (bench-lib.sh); $! is nginx's master, and killing it ends
+# the workers.
 svc_dir=
 nginx_pid=
 
 # nginx_start WORKERS CPUS
 nginx_start() {
-	local n=100
-	cat >"$svc_dir/nginx.conf" <<-EOF
-	daemon off;
-	master_process on;
-	user root;
-	worker_processes $1;
-	pid $svc_dir/nginx.pid;
-	error_log $svc_dir/error.log;
-	events { worker_connections 1024; }
-	http {
-		access_log off;
-		keepalive_requests 100000000;
-		client_body_temp_path $svc_dir/tmp;
-		proxy_temp_path $svc_dir/tmp;
-		fastcgi_temp_path $svc_dir/tmp;
-		uwsgi_temp_path $svc_dir/tmp;
-		scgi_temp_path $svc_dir/tmp;
-		server {
-			listen 127.0.0.1:$SVC_PORT;
-			root $svc_dir/www;
-		}
-	}
-	EOF
+	nginx_setup "$svc_dir" "$1"
 	taskset -c "$2" nginx -p "$svc_dir" -c "$svc_dir/nginx.conf" \
 		-e "$svc_dir/error.log" </dev/null &
 	nginx_pid=$!
-	until (exec 3<>"/dev/tcp/127.0.0.1/$SVC_PORT") 2>/dev/null; do
-		n=$((n - 1))
-		if [ "$n" = 0 ] || ! kill -0 "$nginx_pid" 2>/dev/null; then
-			echo "nginx did not start:" >&2
-			cat "$svc_dir/error.log" >&2
-			return 1
-		fi
-		sleep 0.1
-	done
+	nginx_wait "$nginx_pid" "$svc_dir"
 }
 
 nginx_stop() {
@@ -278,8 +247,6 @@ for pin in 1 0; do
 done
 
 svc_dir=$(mktemp -d)
-mkdir "$svc_dir/www" "$svc_dir/tmp"
-head -c 4096 /dev/zero | tr '\0' x >"$svc_dir/www/index.html"
 write_wrk_script
 echo
 echo "# nginx $(nginx -v 2>&1 | sed 's/.*\///'), wrk -c $SVC_CONNS per thread," \
