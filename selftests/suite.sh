@@ -10,7 +10,8 @@
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
 
-# Keep the tracepoints stratos.ko attaches to enabled for the whole suite,
+# Keep the tracepoints stratos.ko attaches to enabled for the whole suite
+# (run-vm.sh enables them at boot, on one CPU; this is for other boots),
 # with tracing itself off so that nothing is recorded. Loading or unloading
 # the module then adds or removes a probe without flipping the tracepoints'
 # static keys. The suite loads and unloads it hundreds of times, and each
