@@ -24,8 +24,10 @@
  *   CPUs anyway.
  *
  * - SMT expeller: with smt_expel set, no offline task runs on a CPU whose
- *   SMT sibling runs an online task; a tick of an offline task that finds
- *   its sibling online ends its slice.
+ *   SMT sibling runs an online task. A context switch to online work kicks
+ *   the offline task off the sibling at once (bt_switch, on the sched_switch
+ *   tracepoint); a tick of an offline task that finds its sibling online
+ *   ends its slice too, for what a kick missed.
  *
  * - Weights between offline cgroups: tasks are ordered by virtual time in
  *   one queue; a task is charged its runtime scaled by 100 / weight, where
@@ -162,6 +164,7 @@ struct bt_cpu {
 	u64 run_cgid;		/* cgroup of the offline task running here */
 	u64 stopped_cgid;	/* ... of one that stopped still runnable */
 	u32 wait_ticks;		/* consecutive ticks online work waited */
+	u32 smt_kicked;		/* bt_switch kicked the offline task here */
 	u64 trapped_since;	/* timer only: see bt_rescue() */
 };
 
@@ -224,6 +227,13 @@ struct {
 static u64 vtime_now;
 /* When an offline task last started anywhere, for the starvation guard. */
 static u64 last_run_ns;
+/* Between ops.init and ops.exit: bt_switch acts only then. */
+static bool bt_live;
+/*
+ * Offline tasks bt_switch kicked off an online task's sibling, and those
+ * a tick found beside one (a kick missed or late), for the smt selftest.
+ */
+u64 nr_switch_kicks, nr_tick_expels;
 /* Timer runs and the kicks they sent, for debugging (bpftool map dump). */
 u64 nr_timer_runs, nr_timer_kicks;
 /* CPUs found trapped, and tasks moved off them (see bt_rescue()). */
@@ -450,6 +460,69 @@ static bool bt_sibling_online(const struct bt_conf *conf, s32 cpu)
 		return false;
 	curr = scx_bpf_cpu_curr(sib);
 	return curr && curr->pid != 0 && curr->policy != SCHED_EXT_POLICY;
+}
+
+/* Is @p online work: neither an idle task nor an ext (offline) task? */
+static __always_inline bool bt_task_online(const struct task_struct *p)
+{
+	return p->pid && p->policy != SCHED_EXT_POLICY;
+}
+
+/*
+ * The SMT expeller at context-switch time. bt_tick sees an online sibling
+ * only at the offline task's next tick, 4 ms away at HZ=250, which can be
+ * the whole of a short online request. So when a CPU switches to online
+ * work, an offline task on its sibling is preempted at once: the kick ends
+ * its slice, and the sibling's dispatch then holds offline work back while
+ * this CPU stays online (bt_cpu_holds()). When the CPU leaves online work,
+ * its held sibling is woken to take offline work again, instead of waiting
+ * for the timer. Kicks are sent from an irq_work, as the runqueue lock is
+ * held here.
+ *
+ * This runs on every context switch of every task, so the common cases
+ * leave first: scx_bt not running, or a switch that stays on the same side
+ * of online (online to online: the sibling was dealt with when the first
+ * one came).
+ */
+SEC("tp_btf/sched_switch")
+int BPF_PROG(bt_switch, bool preempt, struct task_struct *prev,
+	     struct task_struct *next)
+{
+	struct task_struct *curr;
+	struct bt_conf *conf;
+	struct bt_cpu *bc;
+	bool to_online;
+	u32 cpu;
+	s32 sib;
+
+	if (!READ_ONCE(bt_live))
+		return 0;
+	to_online = bt_task_online(next);
+	if (to_online == bt_task_online(prev))
+		return 0;
+	conf = bt_get_conf();
+	if (!conf || !conf->smt_expel)
+		return 0;
+	cpu = bpf_get_smp_processor_id();
+	sib = smt_sibling[cpu & (BT_MAX_CPUS - 1)];
+	if (sib < 0)
+		return 0;
+	curr = scx_bpf_cpu_curr(sib);
+	if (!curr)
+		return 0;
+	if (to_online) {
+		if (!curr->pid || curr->policy != SCHED_EXT_POLICY)
+			return 0;
+		bc = bt_get_cpu(sib);
+		/* bt_stopping() counts the expulsion in the task's stats. */
+		if (bc)
+			WRITE_ONCE(bc->smt_kicked, 1);
+		scx_bpf_kick_cpu(sib, SCX_KICK_PREEMPT);
+		__sync_fetch_and_add(&nr_switch_kicks, 1);
+	} else if (!curr->pid && scx_bpf_dsq_nr_queued(BT_DSQ)) {
+		scx_bpf_kick_cpu(sib, SCX_KICK_IDLE);
+	}
+	return 0;
 }
 
 /* Offline ns left to this CPU in the current window; U64_MAX: no budget. */
@@ -778,6 +851,7 @@ void BPF_STRUCT_OPS(bt_running, struct task_struct *p)
 
 void BPF_STRUCT_OPS(bt_stopping, struct task_struct *p, bool runnable)
 {
+	struct bt_cg_stats *st;
 	struct bt_task *t;
 	struct bt_cpu *bc;
 	u64 now = scx_bpf_now();
@@ -788,6 +862,12 @@ void BPF_STRUCT_OPS(bt_stopping, struct task_struct *p, bool runnable)
 	bt_charge(p, bc, now);
 	bc->run_start = 0;
 	bc->stopped_cgid = runnable ? bc->run_cgid : 0;
+	if (READ_ONCE(bc->smt_kicked)) {
+		WRITE_ONCE(bc->smt_kicked, 0);
+		st = runnable ? bt_cg_stats(bc->run_cgid) : NULL;
+		if (st)
+			__sync_fetch_and_add(&st->expelled, 1);
+	}
 	/* Preempted or out of slice: it waits again from now. */
 	t = bpf_task_storage_get(&bt_tasks, p, 0, 0);
 	if (t && runnable)
@@ -833,14 +913,18 @@ void BPF_STRUCT_OPS(bt_tick, struct task_struct *p)
 		p->scx.slice = 0;
 		return;
 	}
+	bc = bt_get_cpu(cpu);
 	if (bt_sibling_online(conf, cpu)) {
 		p->scx.slice = 0;
+		/* Counted here, not again if a kick also came. */
+		if (bc)
+			WRITE_ONCE(bc->smt_kicked, 0);
+		__sync_fetch_and_add(&nr_tick_expels, 1);
 		st = bt_cg_stats(bt_task_cgid(p));
 		if (st)
 			__sync_fetch_and_add(&st->expelled, 1);
 		return;
 	}
-	bc = bt_get_cpu(cpu);
 	if (!bc || !conf->vacate_ns)
 		return;
 	/*
@@ -1113,7 +1197,10 @@ s32 BPF_STRUCT_OPS_SLEEPABLE(bt_init)
 		return -ESRCH;
 	bpf_timer_init(&t->timer, &bt_timers, CLOCK_MONOTONIC);
 	bpf_timer_set_callback(&t->timer, bt_timer_fn);
-	return bpf_timer_start(&t->timer, BT_TIMER_NS, 0);
+	ret = bpf_timer_start(&t->timer, BT_TIMER_NS, 0);
+	if (!ret)
+		WRITE_ONCE(bt_live, true);
+	return ret;
 }
 
 void BPF_STRUCT_OPS(bt_exit, struct scx_exit_info *ei)
@@ -1121,6 +1208,7 @@ void BPF_STRUCT_OPS(bt_exit, struct scx_exit_info *ei)
 	struct bt_exit_info *rec;
 	u32 zero = 0;
 
+	WRITE_ONCE(bt_live, false);
 	rec = bpf_map_lookup_elem(&bt_exit_rec, &zero);
 	if (!rec)
 		return;

@@ -20,7 +20,8 @@
 #   expel-on   the same, smt-expel on (the default)
 # Columns: online and offline runtime in the traced window (all CPUs), the
 # hog's runtime by its own schedstat (a check on the trace), the overlap
-# in ms and as a share of online runtime.
+# in ms and as a share of online runtime. A last line gives what scx_bt's
+# sched_switch program costs per context switch.
 #
 # Usage (in the VM): selftests/sched_bt/bench-smt.sh [SECS]
 
@@ -50,8 +51,9 @@ kill_cg() {
 }
 
 cleanup() {
+	# sched_switch stays enabled, as run-vm.sh booted it: turning it
+	# off would patch kernel text under the running vCPUs.
 	echo 0 >"$TRACE/tracing_on" 2>/dev/null
-	echo 0 >"$TRACE/events/sched/sched_switch/enable" 2>/dev/null
 	kill_cg "$ON_CG"
 	stratosctl bt disable >/dev/null 2>&1
 	kill_cg "$OFF_CG"
@@ -186,6 +188,27 @@ row() {
 	empty_cg "$OFF_CG"
 }
 
+# switch_cost: what scx_bt's sched_switch program (bt_switch) costs per
+# context switch, by the kernel's own BPF run-time statistics, while nginx
+# serves with the expeller on and the offline hog runs. Under TCG these
+# are emulated nanoseconds, an upper bound of the native cost.
+switch_cost() {
+	local stats
+	stratosctl bt set smt-expel on >/dev/null
+	online_start nginx || return 1
+	hog "$OFF_CG" 1 >/dev/null
+	sysctl -q kernel.bpf_stats_enabled=1
+	stats=$(bpftool -j prog show name bt_switch)
+	sleep "$secs"
+	stats="$stats $(bpftool -j prog show name bt_switch)"
+	sysctl -q kernel.bpf_stats_enabled=0
+	echo "$stats" | jq -rs '((.[1].run_cnt // 0) - (.[0].run_cnt // 0)) as $n |
+		((.[1].run_time_ns // 0) - (.[0].run_time_ns // 0)) as $t |
+		"# bt_switch: \($n) runs in '"$secs"' s (nginx, expel-on), \(if $n > 0 then ($t / $n | floor) else 0 end) ns per run"'
+	kill_cg "$ON_CG"
+	empty_cg "$OFF_CG"
+}
+
 # online_start KIND: the online work of the rows, in $ON_CG.
 online_start() {
 	mkdir "$ON_CG"
@@ -234,3 +257,4 @@ for online in loop nginx; do
 	stratosctl bt set smt-expel off >/dev/null
 	kill_cg "$ON_CG"
 done
+switch_cost

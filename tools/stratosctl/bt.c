@@ -3,9 +3,10 @@
  * stratosctl bt: load, configure and unload scx_bt, the sched_ext scheduler
  * of the offline class (sched_bt/scx_bt.bpf.c).
  *
- * The scheduler must outlive the tool, so "enable" pins its struct_ops link
- * and the maps userspace reads in bpffs (BT_PIN_DIR), plus the map of its
- * timer; the pinned link keeps it attached. "disable" detaches the link and removes the pins. Nothing
+ * The scheduler must outlive the tool, so "enable" pins its struct_ops link,
+ * the link of its sched_switch program and the maps userspace reads in
+ * bpffs (BT_PIN_DIR), plus the map of its timer; the pinned links keep it
+ * attached. "disable" detaches the links and removes the pins. Nothing
  * else keeps state: "status" reads the pins and /sys/kernel/sched_ext.
  *
  * The BPF object is found at $STRATOS_BT_OBJ, else next to the tool's build
@@ -440,7 +441,46 @@ static int pin_map(struct bpf_object *obj, const char *name)
 
 static const char *const bt_pins[] = {
 	"bt_conf", "bt_stats", "bt_cgw", "bt_exit_rec", "bt_timers", "link",
+	"switch_link",
 };
+
+/*
+ * Detach the link pinned as @name, if any; unpin_all() drops the pin. A
+ * link the kernel already detached (ejection) fails here, which is only
+ * worth a word when @warn.
+ */
+static void detach_pinned_link(const char *name, bool warn)
+{
+	int fd = pinned_fd(name);
+
+	if (fd < 0)
+		return;
+	if (bpf_link_detach(fd) && warn)
+		pr_warn("detaching scx_bt's %s: %s", name, strerror(errno));
+	close(fd);
+}
+
+/* Attach @obj's program @prog and pin its link as @name. */
+static int attach_pinned(struct bpf_object *obj, const char *prog,
+			 const char *name)
+{
+	struct bpf_program *p = bpf_object__find_program_by_name(obj, prog);
+	char path[PATH_MAX];
+	struct bpf_link *link;
+	int ret;
+
+	if (!p)
+		return -ENOENT;
+	link = bpf_program__attach(p);
+	if (!link)
+		return -errno;
+	pin_path(path, sizeof(path), name);
+	ret = bpf_link__pin(link, path);
+	if (!ret)
+		bpf_link__disconnect(link);
+	bpf_link__destroy(link);
+	return ret;
+}
 
 static void unpin_all(void)
 {
@@ -595,6 +635,13 @@ static int bt_load(struct bt_conf *conf)
 		       BT_PIN_DIR, strerror(-ret));
 		goto err_unpin;
 	}
+	/* The SMT expeller's context-switch half (bt_switch). */
+	ret = attach_pinned(obj, "bt_switch", "switch_link");
+	if (ret) {
+		pr_err("cannot attach scx_bt's sched_switch program: %s",
+		       strerror(-ret));
+		goto err_unpin;
+	}
 	link = bpf_map__attach_struct_ops(bpf_object__find_map_by_name(obj, "bt_ops"));
 	if (!link) {
 		pr_err("cannot attach scx_bt: %s (another sched_ext scheduler running?)",
@@ -615,6 +662,7 @@ static int bt_load(struct bt_conf *conf)
 	return EXIT_SUCCESS;
 
 err_unpin:
+	detach_pinned_link("switch_link", true);
 	unpin_all();
 err:
 	bpf_object__close(obj);
@@ -701,11 +749,8 @@ static int bt_enable(struct ctx *ctx, int argc, char **argv)
 			return bt_apply(ctx, argc, argv, true);
 		}
 		/* Ejected or gone: clear the old pins and load afresh. */
-		fd = pinned_fd("link");
-		if (fd >= 0) {
-			bpf_link_detach(fd);
-			close(fd);
-		}
+		detach_pinned_link("link", false);
+		detach_pinned_link("switch_link", false);
 		unpin_all();
 		scx_wait_state("disabled", 100);
 	}
@@ -734,7 +779,6 @@ static int bt_enable(struct ctx *ctx, int argc, char **argv)
 static int bt_disable(struct ctx *ctx, int argc, char **argv)
 {
 	struct bt_conf conf;
-	int fd;
 
 	if (want_help(ctx, argc, argv) || argc) {
 		bt_help();
@@ -746,12 +790,8 @@ static int bt_disable(struct ctx *ctx, int argc, char **argv)
 	}
 	if (!conf_read(&conf) && conf.ext_server_ns && conf.ext_server_prev_ns)
 		ext_server_set(conf.ext_server_prev_ns);
-	fd = pinned_fd("link");
-	if (fd >= 0) {
-		if (bpf_link_detach(fd))
-			pr_warn("detaching scx_bt: %s", strerror(errno));
-		close(fd);
-	}
+	detach_pinned_link("link", true);
+	detach_pinned_link("switch_link", true);
 	unpin_all();
 	/* Without the module there is no reference to drop. */
 	if (!access("/sys/module/stratos", F_OK))
