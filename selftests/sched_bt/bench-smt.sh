@@ -197,6 +197,7 @@ switch_cost() {
 	stratosctl bt set smt-expel on >/dev/null
 	online_start nginx || return 1
 	hog "$OFF_CG" 1 >/dev/null
+	disown
 	sysctl -q kernel.bpf_stats_enabled=1
 	stats=$(bpftool -j prog show name bt_switch)
 	sleep "$secs"
