@@ -125,9 +125,9 @@ run_job() {
 	# execute a stale int3 from kernel text patching (the static keys
 	# sched_ext flips on enable and disable, e.g. in update_rq_clock())
 	# after the patch completed, and the kernel oopses on it. Such a run
-	# proves nothing either way: boot the job again (twice at most), and
-	# say so in its log.
-	while [ "$retried" -lt 2 ] &&
+	# proves nothing either way: boot the job again (three times at
+	# most), and say so in its log.
+	while [ "$retried" -lt 3 ] &&
 	      grep -q "Oops: int3" "$top/build/vm/check-$name/console.log" 2>/dev/null; do
 		retried=$((retried + 1))
 		cp "$top/build/vm/check-$name/console.log" "$logdir/$name.int3-console-$retried.log"
