@@ -15,11 +15,15 @@ SELFTESTS=${SELFTESTS:-/src/selftests}
 CGROOT=/sys/fs/cgroup
 KSFT_SKIP=4
 
+# STRATOS_DONE=FILE resumes a run that the emulator broke off (run.sh):
+# FILE holds the names of the tests that finished before, one per line;
+# they are not run again, and numbering goes on after them.
 tap_n=0
+[ -z "${STRATOS_DONE:-}" ] || tap_n=$(grep -c . "$STRATOS_DONE")
 tap_failed=0
 
 tap_header() {
-	echo "TAP version 13"
+	[ -n "${STRATOS_DONE:-}" ] || echo "TAP version 13"
 }
 
 tap_plan() {
@@ -34,6 +38,8 @@ run_test() {
 	local name=$1 log rc start=$SECONDS
 	shift
 	[[ -z "${STRATOS_TESTS:-}" || "$name" =~ $STRATOS_TESTS ]] || return 0
+	[ -z "${STRATOS_DONE:-}" ] || ! grep -Fxq -- "$name" "$STRATOS_DONE" ||
+		return 0
 	tap_n=$((tap_n + 1))
 	log=$(mktemp)
 	(set -e; "$@") >"$log" 2>&1 </dev/null

@@ -76,7 +76,7 @@ share() {
 }
 
 test_scx_bt_lifecycle() {
-	local off pid json id
+	local off pid json id out
 	bt_setup
 	off=$(bt_cg off)
 	stratosctl cgroup set "$off" class=offline
@@ -120,8 +120,17 @@ test_scx_bt_lifecycle() {
 	setpriv --reuid=stratostest --regid=stratostest --clear-groups \
 		"$STRATOSCTL" -j bt stats | jq -e 'length > 0' >/dev/null ||
 		fail "bt stats refused to an unprivileged user"
-	stratosctl bt disable
+	out=$(stratosctl bt disable 2>&1)
+	echo "$out" | grep -Eqi 'warn|error|cannot' && fail "bt disable said: $out"
 	[ "$(cat /sys/kernel/sched_ext/state)" = disabled ] || fail "not disabled"
+	# Nothing of scx_bt stays attached: its programs go with their links.
+	for _ in $(seq 50); do
+		bpftool -j prog show | jq -e 'any(.[]; .name == "bt_switch")' \
+			>/dev/null || break
+		sleep 0.1
+	done
+	bpftool -j prog show | jq -e 'any(.[]; .name == "bt_switch")' >/dev/null &&
+		fail "bt_switch still loaded after bt disable"
 	expect_output "scx_bt disabled" stratosctl bt status
 	[ "$(policy_of "$pid")" = $SCHED_EXT ] || fail "policy lost on disable"
 	# Disabling let go of the map: no statistics, and a message that says why.

@@ -447,7 +447,9 @@ static const char *const bt_pins[] = {
 /*
  * Detach the link pinned as @name, if any; unpin_all() drops the pin. A
  * link the kernel already detached (ejection) fails here, which is only
- * worth a word when @warn.
+ * worth a word when @warn. Only the struct_ops link is detached this way:
+ * a tracing link (bt_switch's) has no detach operation and goes with its
+ * last reference, the pin.
  */
 static void detach_pinned_link(const char *name, bool warn)
 {
@@ -662,7 +664,6 @@ static int bt_load(struct bt_conf *conf)
 	return EXIT_SUCCESS;
 
 err_unpin:
-	detach_pinned_link("switch_link", true);
 	unpin_all();
 err:
 	bpf_object__close(obj);
@@ -750,7 +751,6 @@ static int bt_enable(struct ctx *ctx, int argc, char **argv)
 		}
 		/* Ejected or gone: clear the old pins and load afresh. */
 		detach_pinned_link("link", false);
-		detach_pinned_link("switch_link", false);
 		unpin_all();
 		scx_wait_state("disabled", 100);
 	}
@@ -791,7 +791,6 @@ static int bt_disable(struct ctx *ctx, int argc, char **argv)
 	if (!conf_read(&conf) && conf.ext_server_ns && conf.ext_server_prev_ns)
 		ext_server_set(conf.ext_server_prev_ns);
 	detach_pinned_link("link", true);
-	detach_pinned_link("switch_link", true);
 	unpin_all();
 	/* Without the module there is no reference to drop. */
 	if (!access("/sys/module/stratos", F_OK))
