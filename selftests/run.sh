@@ -23,6 +23,7 @@
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/.." && pwd)
+. "$here/vm/common.sh"
 
 logdir=$top/build/check
 kernels="6.12 debug stock"
@@ -112,6 +113,22 @@ finished_names() {
 	sed -nE 's/^(not )?ok [0-9]+ - //p' "$1" | sed -E 's/ # (SKIP|exit [0-9]+).*$//'
 }
 
+# clean_before_int3 CONSOLE JOB N: a test line for the kernel log of the
+# JOB's Nth boot that the emulator broke off, up to its int3 fault.
+clean_before_int3() {
+	local first
+
+	# Kernel lines only (timestamped): the console carries the TAP too.
+	first=$(sed '/Oops: int3/,$d' "$1" | grep -E '^\[ *[0-9]+\.[0-9]+\]' |
+		grep -Em1 "$KLOG_BAD")
+	if [ -z "$first" ]; then
+		echo "ok - $2: kernel log clean up to the emulator fault (boot $3)"
+	else
+		echo "not ok - $2: kernel log clean up to the emulator fault (boot $3)"
+		echo "# first: $first"
+	fi
+}
+
 # run_job NAME: one boot, its TAP in $logdir/NAME.tap, plus one test line
 # for the run itself (the guest finished and its kernel log is clean).
 run_job() {
@@ -171,6 +188,9 @@ run_job() {
 		cp "$vmdir/console.log" "$logdir/$name.int3-console-$retried.log"
 		keep_finished "$vmdir/result/output" >>"$tap"
 		echo "# $name: emulator int3 fault in the test after these; booted again" >>"$tap"
+		# The finished tests keep their results only if the kernel
+		# log was clean up to the fault.
+		clean_before_int3 "$vmdir/console.log" "$name" "$retried" >>"$tap"
 		done_list=$top/build/vm/done-$name
 		finished_names "$tap" >"$done_list"
 		"$here/pagecache/mkdisk.sh" "$disk" 4096 >/dev/null 2>&1 || disk=

@@ -14,3 +14,7 @@ need_host_tool() {
 	command -v "$1" >/dev/null 2>&1 ||
 		die "'$1' is not installed; run 'make deps' (or selftests/vm/host-deps.sh) as root"
 }
+
+# What fails a run when the guest's kernel log shows it: warnings, oopses,
+# the debug kernel's detectors, stalls and lockups (an extended regex).
+KLOG_BAD='BUG:|WARNING:|Oops|KASAN|refcount_t:|list_(add|del) corruption|self-detected stall|detected stalls on CPUs|rcu: INFO:|soft lockup|hard LOCKUP|hung_task|blocked for more than|circular locking|possible recursive locking|inconsistent lock state|suspicious RCU usage|sleeping function called|Kernel panic|general protection fault|UBSAN'

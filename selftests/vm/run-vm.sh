@@ -219,7 +219,7 @@ fail() {
 # The kernel log: the guest's own copy if it got that far, else the console.
 klog="$rundir/result/dmesg"
 [ -f "$klog" ] || klog="$rundir/console.log"
-bad='BUG:|WARNING:|Oops|KASAN|refcount_t:|list_(add|del) corruption|self-detected stall|detected stalls on CPUs|rcu: INFO:|soft lockup|hard LOCKUP|hung_task|blocked for more than|circular locking|possible recursive locking|inconsistent lock state|suspicious RCU usage|sleeping function called|Kernel panic|general protection fault|UBSAN'
+bad=$KLOG_BAD
 if grep -Eq "$bad" "$klog"; then
 	grep -E -B2 -A20 "$bad" "$klog" | head -n 60 >&2
 	# The verdict names the first report: summaries show only the tail
