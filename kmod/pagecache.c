@@ -11,9 +11,15 @@
  * Accounting: probes on the mm_filemap_add_to_page_cache and
  * mm_filemap_delete_from_page_cache tracepoints keep a running count of
  * each limited cgroup's file pages (its descendants' included). The count
- * is an estimate: it starts from, and is reset to, the cgroup's own
- * memory.stat on every reclaim pass, so drift (pages moving between
- * cgroups, events before the probe was attached) never outlives a pass.
+ * starts from the cgroup's memory.stat and is checked against it on every
+ * reclaim pass, but memory.stat is not a live reading: it is exact only as
+ * of the last flush of the cgroup's per-CPU statistics, and the kernel
+ * flushes when enough updates have piled up, which a busy descendant can
+ * keep from happening for the two seconds of its periodic flush. A parent
+ * whose child streams a file has read tens of MiB low for hundreds of
+ * milliseconds. So the count is corrected only where memory.stat proves
+ * it wrong (pc_correct()), and it is the count, never a reading, that
+ * decides whether to reclaim.
  *
  * Enforcement: when the count passes limit - margin, a work item writes
  * "<bytes> swappiness=0" to the cgroup's memory.reclaim, which reclaims
@@ -66,6 +72,8 @@
 #define PC_STAT_BUF		PAGE_SIZE
 #define PC_MARGIN_MIN		(SZ_4M >> PAGE_SHIFT)
 #define PC_MARGIN_MAX		(SZ_64M >> PAGE_SHIFT)
+/* Smallest error of the estimate that memory.stat corrects, in pages. */
+#define PC_CORRECT_MIN		(SZ_1M >> PAGE_SHIFT)
 
 struct pc_limit;
 
@@ -93,6 +101,9 @@ struct pc_limit {
 	bool margin_auto;		/* margin follows the limit */
 	/* Statistics. */
 	atomic_long_t usage;		/* pages, the estimate */
+	/* Range of the estimate since memory.stat was last read. */
+	long win_min, win_max;
+	unsigned long last_stat;	/* pages at that reading */
 	unsigned long peak;		/* pages; a racy maximum is enough */
 	atomic64_t reclaimed;		/* bytes */
 	atomic64_t throttled_ns;
@@ -150,11 +161,12 @@ static void pc_limit_put(struct pc_limit *pl)
 	kfree(pl);
 }
 
-/* The cgroup's file pages outside shmem, and those dirty or in writeback. */
+/* What a reclaim pass saw, in pages. */
 struct pc_stat {
-	unsigned long pages;
-	unsigned long unclean;
-	unsigned long before;	/* pages when the pass started */
+	unsigned long file;	/* memory.stat: file pages outside shmem */
+	unsigned long unclean;	/* memory.stat: dirty or in writeback */
+	unsigned long pages;	/* the estimate when the pass ended */
+	unsigned long before;	/* the estimate when the pass started */
 };
 
 static void pc_parse_line(char *line, u64 *file, u64 *shmem, u64 *unclean)
@@ -190,7 +202,7 @@ static int pc_read_stat(struct pc_limit *pl, struct pc_stat *st)
 	p = pl->buf;
 	while ((line = strsep(&p, "\n")))
 		pc_parse_line(line, &file, &shmem, &unclean);
-	st->pages = file > shmem ? (file - shmem) >> PAGE_SHIFT : 0;
+	st->file = file > shmem ? (file - shmem) >> PAGE_SHIFT : 0;
 	st->unclean = unclean >> PAGE_SHIFT;
 	return 0;
 }
@@ -214,44 +226,96 @@ static void pc_note_peak(struct pc_limit *pl, unsigned long pages)
 		WRITE_ONCE(pl->peak, pages);
 }
 
+static unsigned long pc_usage(struct pc_limit *pl)
+{
+	return max(atomic_long_read(&pl->usage), 0L);
+}
+
+/* Probe side of pc_correct(): widen the window to take in @usage. */
+static void pc_note_window(struct pc_limit *pl, long usage)
+{
+	if (usage > READ_ONCE(pl->win_max))
+		WRITE_ONCE(pl->win_max, usage);
+	else if (usage < READ_ONCE(pl->win_min))
+		WRITE_ONCE(pl->win_min, usage);
+}
+
+/* Start a new window at the estimate, with @file as the last reading. */
+static void pc_window_reset(struct pc_limit *pl, unsigned long file)
+{
+	long usage = atomic_long_read(&pl->usage);
+
+	pl->last_stat = file;
+	WRITE_ONCE(pl->win_min, usage);
+	WRITE_ONCE(pl->win_max, usage);
+}
+
 /*
- * One reclaim pass: read the truth, reclaim down to the target if over the
- * trigger, and reset the estimate. Returns the usage after the pass in
- * pages; @st receives the last reading.
+ * Correct the estimate from a memory.stat reading of @file pages.
+ *
+ * A reading that differs from the last one comes from a flush since that
+ * last reading, so it was the truth at some moment in between, when the
+ * estimate lay in [win_min, win_max] (the probes widen the window as they
+ * count). Only a reading outside that range proves the estimate wrong, and
+ * then by at least its distance from the range: that much is added. A
+ * reading equal to the last one may be a stale copy, and proves nothing.
+ * Differences within a reclaim margin's quarter are left alone: the flush
+ * is not instantaneous either. The correction is an addition, so no page
+ * the probes count meanwhile is lost.
+ */
+static void pc_correct(struct pc_limit *pl, unsigned long file)
+{
+	long lo, hi, fix = 0;
+
+	lockdep_assert_held(&pl->reclaim_lock);
+	if (file != pl->last_stat) {
+		lo = min(READ_ONCE(pl->win_min), atomic_long_read(&pl->usage));
+		hi = max(READ_ONCE(pl->win_max), atomic_long_read(&pl->usage));
+		if ((long)file > hi)
+			fix = (long)file - hi;
+		else if ((long)file < lo)
+			fix = (long)file - lo;
+		if (abs(fix) > PC_CORRECT_MIN)
+			atomic_long_add(fix, &pl->usage);
+	}
+	pc_window_reset(pl, file);
+}
+
+/*
+ * One reclaim pass: check the estimate against memory.stat, and reclaim
+ * down to the target if over the trigger. Returns the estimate after the
+ * pass in pages; @st receives it and the last reading.
  */
 static unsigned long pc_reclaim(struct pc_limit *pl, struct pc_stat *st)
 {
-	unsigned long before, want;
+	unsigned long before, after, want;
 	int ret;
 
 	mutex_lock(&pl->reclaim_lock);
 	st->before = 0;
+	st->unclean = 0;
 	if (pc_read_stat(pl, st))
-		goto keep;	/* the cgroup is going away */
-	before = st->pages;
+		goto out;	/* the cgroup is going away */
+	pc_correct(pl, st->file);
+	before = pc_usage(pl);
 	st->before = before;
 	pc_note_peak(pl, before);
 	if (before > READ_ONCE(pl->trigger)) {
 		want = before - READ_ONCE(pl->target);
 		ret = pc_write_reclaim(pl, want);
 		atomic64_inc(&pl->passes);
-		if (pc_read_stat(pl, st))
-			goto keep;
 		/* Success means at least @want went; else count what did. */
-		if (ret && st->pages < before)
-			want = before - st->pages;
-		else if (ret)
-			want = 0;
+		after = pc_usage(pl);
+		if (ret)
+			want = after < before ? before - after : 0;
 		atomic64_add((u64)want << PAGE_SHIFT, &pl->reclaimed);
+		/* Dirty pages left behind show in the second reading. */
+		if (!pc_read_stat(pl, st))
+			pc_correct(pl, st->file);
 	}
-	atomic_long_set(&pl->usage, st->pages);
+out:
 	mutex_unlock(&pl->reclaim_lock);
-	return st->pages;
-keep:
-	mutex_unlock(&pl->reclaim_lock);
-	st->pages = atomic_long_read(&pl->usage);
-	st->unclean = 0;
-	st->before = 0;
+	st->pages = pc_usage(pl);
 	return st->pages;
 }
 
@@ -448,6 +512,7 @@ static void pc_account(struct folio *folio, long nr)
 		if (!mem_cgroup_is_descendant(memcg, pl->memcg))
 			continue;
 		usage = atomic_long_add_return(nr, &pl->usage);
+		pc_note_window(pl, usage);
 		if (nr > 0)
 			pc_over(pl, usage, folio);
 	}
@@ -607,11 +672,12 @@ static struct pc_limit *pc_limit_new(const struct stratos_pc_new *nw)
 	mutex_init(&pl->reclaim_lock);
 	refcount_set(&pl->ref, 1);
 
-	/* Start from the truth; the probes keep it current from here. */
+	/* Start from memory.stat; the probes keep it current from here. */
 	mutex_lock(&pl->reclaim_lock);
 	if (!pc_read_stat(pl, &st)) {
-		atomic_long_set(&pl->usage, st.pages);
-		pl->peak = st.pages;
+		atomic_long_set(&pl->usage, st.file);
+		pl->peak = st.file;
+		pc_window_reset(pl, st.file);
 	}
 	mutex_unlock(&pl->reclaim_lock);
 	return pl;
@@ -723,7 +789,7 @@ static void pc_view_fill(struct pc_limit *pl, struct stratos_pc_view *view)
 	view->limit = (u64)READ_ONCE(pl->limit) << PAGE_SHIFT;
 	view->margin = (u64)READ_ONCE(pl->margin) << PAGE_SHIFT;
 	view->mode = READ_ONCE(pl->mode);
-	view->current_bytes = (u64)max(atomic_long_read(&pl->usage), 0L) << PAGE_SHIFT;
+	view->current_bytes = (u64)pc_usage(pl) << PAGE_SHIFT;
 	view->peak = (u64)READ_ONCE(pl->peak) << PAGE_SHIFT;
 	view->reclaimed = atomic64_read(&pl->reclaimed);
 	view->throttled_ns = atomic64_read(&pl->throttled_ns);
