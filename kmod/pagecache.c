@@ -259,9 +259,9 @@ static void pc_window_reset(struct pc_limit *pl, unsigned long file)
  * count). Only a reading outside that range proves the estimate wrong, and
  * then by at least its distance from the range: that much is added. A
  * reading equal to the last one may be a stale copy, and proves nothing.
- * Differences within a reclaim margin's quarter are left alone: the flush
- * is not instantaneous either. The correction is an addition, so no page
- * the probes count meanwhile is lost.
+ * Errors up to PC_CORRECT_MIN (a quarter of the smallest margin) are left
+ * alone: a flush takes time too, and the window is kept without locks. The
+ * correction is an addition, so no page counted meanwhile is lost.
  */
 static void pc_correct(struct pc_limit *pl, unsigned long file)
 {

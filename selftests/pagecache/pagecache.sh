@@ -300,6 +300,27 @@ test_pagecache_hierarchy() {
 	# reader. Seen on stock: 8.4 MB over 48 MiB, 1 run in 4.
 	[ "$maxp" -le $((plim + $(pc_slack $plim) + 2 * 4 * MIB)) ] ||
 		fail "parent peaked at $maxp over $plim + slack + two margins"
+	# The probes' count is exact: once the readers are done and the
+	# kernel has flushed its statistics (every 2 s at the latest),
+	# memory.stat agrees with it, for the parent and for the child.
+	pc_count_agrees "$p" || fail "the parent's count is not memory.stat's"
+	pc_count_agrees "$a" || fail "the child's count is not memory.stat's"
+}
+
+# pc_count_agrees CGDIR: within 10 s, the module's count ("current") and
+# memory.stat's file pages less shmem come within 1 MiB of each other.
+pc_count_agrees() {
+	local cur file end=$((SECONDS + 10))
+	while :; do
+		cur=$(pc_json "$1" current)
+		file=$(awk '$1 == "file" { f = $2 } $1 == "shmem" { s = $2 }
+			END { print f - s }' "$1/memory.stat")
+		[ $((cur > file ? cur - file : file - cur)) -gt "$MIB" ] || return 0
+		[ "$SECONDS" -lt "$end" ] || break
+		sleep 0.5
+	done
+	echo "count $cur bytes, memory.stat $file bytes of file pages"
+	return 1
 }
 
 # pc_hot_loop FILE SECONDS: an online service re-reading its hot file.

@@ -72,6 +72,8 @@ for n in "$cpus" "$threads" "$sockets" "$numa" "$mem" "$timeout_s" ${cores:+"$co
 	esac
 done
 [ "$shell" = 1 ] || [ $# -gt 0 ] || usage 2 >&2
+[ -z "$disk" ] || [ -f "$disk" ] ||
+	die "--disk $disk: no such file (selftests/pagecache/mkdisk.sh FILE makes one)"
 need_host_tool qemu-system-x86_64
 
 if [ -n "$cores" ]; then
