@@ -17,11 +17,13 @@
  * - The placement gap: the fair class never moves a waiting online task onto
  *   a CPU that runs only ext work (it is not idle to the fair class, at
  *   wakeup or in load balancing). So on every tick of an offline task, if
- *   online work waits on another CPU, the offline task gives its CPU up and
- *   the CPU stays idle for vacate_ns; the fair class's idle balancing then
- *   pulls the waiting online task over. This costs offline throughput only
- *   while online work is queued somewhere, which is when online needs the
- *   CPUs anyway.
+ *   online work waits on another CPU, the offline task gives its CPU up,
+ *   moves to the local queue of the CPU where online work waits (while it
+ *   stays counted on this CPU's runqueue, the fair class balances nothing
+ *   here: bt_vacate_move()), and this CPU stays idle for vacate_ns; the
+ *   fair class's idle balancing then pulls the waiting online task over.
+ *   This costs offline throughput only while online work is queued
+ *   somewhere, which is when online needs the CPUs anyway.
  *
  * - SMT expeller: with smt_expel set, no offline task runs on a CPU whose
  *   SMT sibling runs an online task. A context switch to online work kicks
@@ -158,6 +160,8 @@ struct {
 /* Per CPU: why it holds offline work back, and its budget window. */
 struct bt_cpu {
 	u64 vacate_until;
+	s32 vacate_to;		/* where online work waited when it vacated */
+	u32 pad;
 	u64 win_start;
 	u64 win_used;
 	u64 run_start;
@@ -236,6 +240,8 @@ static bool bt_live;
 u64 nr_switch_kicks, nr_tick_expels;
 /* Timer runs and the kicks they sent, for debugging (bpftool map dump). */
 u64 nr_timer_runs, nr_timer_kicks;
+/* Offline tasks vacating moved away, and local queues sent back. */
+u64 nr_vacate_moves, nr_local_returns;
 /* CPUs found trapped, and tasks moved off them (see bt_rescue()). */
 u64 nr_trapped, nr_rescued;
 
@@ -428,16 +434,16 @@ static bool bt_ext_server_running(s32 cpu)
 	       !BPF_CORE_READ_BITFIELD(rq, ext_server.dl_throttled);
 }
 
-/* Is online work queued behind other online work on another CPU? */
-static bool bt_online_waiting(s32 self)
+/* A CPU other than @self with online work queued behind online work, or -1. */
+static s32 bt_online_waiting(s32 self)
 {
 	s32 cpu;
 
 	bpf_for(cpu, 0, bt_nr_cpus()) {
 		if (cpu != self && bt_online_nr(cpu) >= 2)
-			return true;
+			return cpu;
 	}
-	return false;
+	return -1;
 }
 
 /* Does @cpu's SMT sibling run online work (anything but ext or idle)? */
@@ -606,6 +612,54 @@ s32 BPF_STRUCT_OPS(bt_select_cpu, struct task_struct *p, s32 prev_cpu,
 	return cpu;
 }
 
+/*
+ * Can @p not move to another CPU now? With CONFIG_PREEMPT_RCU the BPF
+ * prologue itself disables migration for the current task, so one level
+ * of it on the running task is this program's (as the kernel's own
+ * is_bpf_migration_disabled() reasons). The config is told by a field
+ * only PREEMPT_RCU kernels have: the debug kernel has no config file for
+ * libbpf's __kconfig to read.
+ */
+static bool bt_migration_disabled(const struct task_struct *p)
+{
+	bool preempt_rcu = bpf_core_field_exists(struct task_struct,
+						 rcu_read_lock_nesting);
+
+	if (p->migration_disabled == 1 && preempt_rcu)
+		return p != bpf_get_current_task_btf();
+	return p->migration_disabled;
+}
+
+/*
+ * Vacating must take the offline task off its CPU's runqueue, not only
+ * off the CPU. A runnable ext task is counted on the runqueue of its
+ * task_cpu wherever it is queued, and the fair class balances nothing onto
+ * a CPU whose runqueue counts a task: newly idle balancing is skipped
+ * (should_we_balance()), and the CPU is not idle_cpu() for the periodic
+ * idle balance either. So the task goes to the local queue of the CPU
+ * where online work waits: the online task can then come here, and that
+ * CPU, busy with online work, runs the offline task only from its
+ * ext_server or once its online work is done (the timer sends it back to
+ * the shared queue if a CPU idles first). A task that may not run there,
+ * or may not migrate now, stays; the CPU then idles for nothing.
+ */
+static bool bt_vacate_move(const struct bt_conf *conf, struct task_struct *p,
+			   u64 now, u64 enq_flags)
+{
+	s32 cpu = scx_bpf_task_cpu(p), to;
+	struct bt_cpu *bc = bt_get_cpu(cpu);
+
+	if (!bc || now >= bc->vacate_until)
+		return false;
+	to = bc->vacate_to;
+	if (to < 0 || to == cpu || to >= bt_nr_cpus() ||
+	    bt_migration_disabled(p) || !bpf_cpumask_test_cpu(to, p->cpus_ptr))
+		return false;
+	scx_bpf_dsq_insert(p, SCX_DSQ_LOCAL_ON | to, conf->slice_ns, enq_flags);
+	__sync_fetch_and_add(&nr_vacate_moves, 1);
+	return true;
+}
+
 void BPF_STRUCT_OPS(bt_enqueue, struct task_struct *p, u64 enq_flags)
 {
 	struct bt_conf *conf = bt_get_conf();
@@ -620,6 +674,8 @@ void BPF_STRUCT_OPS(bt_enqueue, struct task_struct *p, u64 enq_flags)
 					 p->scx.dsq_vtime, enq_flags);
 		return;
 	}
+	if (bt_vacate_move(conf, p, now, enq_flags))
+		return;
 	/*
 	 * A CPU about to idle with this task runnable (dispatch found
 	 * nothing else) keeps it, unless the CPU holds offline work back.
@@ -900,6 +956,7 @@ void BPF_STRUCT_OPS(bt_tick, struct task_struct *p)
 	struct bt_task *t;
 	struct bt_cpu *bc;
 	u64 now = scx_bpf_now();
+	s32 waiting;
 
 	if (!conf)
 		return;
@@ -931,7 +988,8 @@ void BPF_STRUCT_OPS(bt_tick, struct task_struct *p)
 	 * A wakeup queued behind a running task for a moment is normal;
 	 * online work still waiting at the next tick is what needs a CPU.
 	 */
-	if (!bt_online_waiting(cpu)) {
+	waiting = bt_online_waiting(cpu);
+	if (waiting < 0) {
 		bc->wait_ticks = 0;
 		return;
 	}
@@ -939,6 +997,7 @@ void BPF_STRUCT_OPS(bt_tick, struct task_struct *p)
 		return;
 	bc->wait_ticks = 0;
 	bc->vacate_until = now + conf->vacate_ns;
+	bc->vacate_to = waiting;
 	p->scx.slice = 0;
 	st = bt_cg_stats(bt_task_cgid(p));
 	if (st)
@@ -1148,6 +1207,43 @@ static void bt_unpark(const struct bt_conf *conf, u64 now)
 	bpf_rcu_read_unlock();
 }
 
+/* Does @cpu have nothing to run, and may it run offline work? */
+static bool bt_cpu_free(const struct bt_conf *conf, s32 cpu, u64 now)
+{
+	struct rq *rq = bpf_per_cpu_ptr(&runqueues, cpu);
+
+	return rq && !rq->nr_running && !bt_cpu_holds(conf, cpu, now);
+}
+
+/*
+ * Offline tasks that vacating moved to a CPU busy with online work wait in
+ * its local queue for its ext_server or the end of its online work. Once
+ * another CPU has nothing to run, they go back to the shared queue, whose
+ * enqueue wakes an idle CPU for them.
+ */
+static void bt_return_locals(const struct bt_conf *conf, u64 now)
+{
+	bool free = false;
+	struct rq *rq;
+	s32 cpu;
+
+	bpf_for(cpu, 0, bt_nr_cpus()) {
+		if (bt_cpu_free(conf, cpu, now)) {
+			free = true;
+			break;
+		}
+	}
+	if (!free)
+		return;
+	bpf_for(cpu, 0, bt_nr_cpus()) {
+		rq = bpf_per_cpu_ptr(&runqueues, cpu);
+		if (rq && rq->scx.local_dsq.nr && bt_online_nr(cpu)) {
+			scx_bpf_dsq_reenq(SCX_DSQ_LOCAL_ON | cpu, 0);
+			nr_local_returns++;
+		}
+	}
+}
+
 /*
  * Held CPUs (vacating, over budget, SMT) sit idle with offline work queued;
  * nothing else wakes them when the hold ends, so a timer does.
@@ -1159,8 +1255,10 @@ static int bt_timer_fn(void *map, int *key, struct bpf_timer *timer)
 	s32 cpu;
 
 	nr_timer_runs++;
-	if (conf)
+	if (conf) {
 		bt_unpark(conf, now);
+		bt_return_locals(conf, now);
+	}
 	bt_rescue(now);
 	if (conf && scx_bpf_dsq_nr_queued(BT_DSQ)) {
 		bpf_for(cpu, 0, bt_nr_cpus()) {

@@ -233,6 +233,33 @@ test_scx_bt_offline_placement() {
 		fail "online work did not spread onto CPU 0: offline got $o ms of $((t_on + o))"
 }
 
+# Vacating on its own, without the SMT expeller: three online loops and an
+# offline hog, all allowed on CPUs 0-1. A vacating CPU must hand its
+# offline task to another CPU's queue, or the fair class pulls nothing onto
+# it (a runnable task still counts on its runqueue): before that, the hog
+# kept 16-52% of the two CPUs here with vacating on.
+test_scx_bt_offline_vacate_moves() {
+	local off on p o1 o2 o3 s o t
+	bt_setup
+	BT_KEEP=1
+	[ "$(nproc)" -ge 2 ] || skip "needs 2 CPUs"
+	off=$(bt_cg off)
+	on=$(bt_cg on)
+	stratosctl cgroup set "$off" class=offline
+	p=$(hog "$off" 0-1)
+	bt_enable
+	stratosctl bt set smt-expel off
+	o1=$(hog "$on" 0-1); o2=$(hog "$on" 0-1); o3=$(hog "$on" 0-1)
+	sleep 1
+	s=$(share "$o1" "$o2" "$o3" "$p")
+	stratosctl bt set smt-expel on
+	echo "online1-3, offline ms: $s"
+	stratosctl -j bt stats
+	set -- $s; t=$(($1 + $2 + $3)); o=$4
+	[ $((o * 10)) -lt $((t + o)) ] ||
+		fail "online work did not take CPUs 0-1: offline got $o ms of $((t + o))"
+}
+
 # Weights between offline cgroups: 300 against 100, one task each, on one
 # CPU.
 test_scx_bt_offline_weights() {
@@ -392,6 +419,7 @@ run_test "fallback: events when scx_bt starts and stops" test_fallback_scx_bt_ev
 run_test "scx_bt: offline hog preempted by online hog" test_scx_bt_offline_preempted
 run_test "scx_bt: work conservation" test_scx_bt_work_conserving
 run_test "scx_bt: online spreads onto offline-only CPU (placement)" test_scx_bt_offline_placement
+run_test "scx_bt: vacating hands offline work away, online spreads (no SMT rule)" test_scx_bt_offline_vacate_moves
 run_test "scx_bt: weights between offline cgroups" test_scx_bt_offline_weights
 run_test "scx_bt: offline budget, changed at run time" test_scx_bt_offline_budget
 run_test "scx_bt: offline cgroup cpu.max, changed at run time" test_scx_bt_offline_cpu_max
