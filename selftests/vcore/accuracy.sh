@@ -33,12 +33,24 @@ vc_mvcores() {
 # A throttled cgroup runs in bursts at the start of each 100 ms period and
 # the interval cuts one at either end: over 6 s that alone moved the figure
 # by up to 2-3%, against the 3% bound. 12 s halves it.
+#
+# In the icount VM, bandwidth control now and then keeps the cgroup
+# throttled for twice its usual time within one second (traced per
+# second: 1401 mCPUs against 1600-1700 around it, throttled_usec growing
+# 836 ms instead of about 400), more often while the host is loaded. No
+# quota can make up a second already lost, and one CI run read 945
+# mvcores over 12 s. So a window outside the bound is printed and measured
+# once more; the limit passes only if the second window is inside it. A
+# loop that is off holds it off in both.
 vc_expect_one_vcore() {
-	local mv
-	mv=$(vc_mvcores "$1" 12)
-	echo "$2: $mv mvcores, cpu.max $(cat "$1/cpu.max")"
-	vc_close "$mv" 1000 3 "limit 1.0 vcore: $2, mvcores used" ||
-		fail "$2: not 1.0 vcore +/- 3%"
+	local mv try
+	for try in 1 2; do
+		mv=$(vc_mvcores "$1" 12)
+		echo "$2: $mv mvcores, cpu.max $(cat "$1/cpu.max") (window $try)"
+		vc_close "$mv" 1000 3 "limit 1.0 vcore: $2, mvcores used" &&
+			return 0
+	done
+	fail "$2: not 1.0 vcore +/- 3% in two 12 s windows"
 }
 
 
