@@ -37,11 +37,10 @@ vc_mvcores() {
 # In the icount VM, bandwidth control now and then keeps the cgroup
 # throttled for twice its usual time within one second (traced per
 # second: 1401 mCPUs against 1600-1700 around it, throttled_usec growing
-# 836 ms instead of about 400), more often while the host is loaded. No
-# quota can make up a second already lost, and one CI run read 945
-# mvcores over 12 s. So a window outside the bound is printed and measured
-# once more; the limit passes only if the second window is inside it. A
-# loop that is off holds it off in both.
+# 836 ms instead of about 400). No quota can make up a second already
+# lost, and one CI run read 945 mvcores over 12 s. So a window outside
+# the bound is printed and measured once more; the limit passes only if
+# the second window is inside it. A loop that is off holds it off in both.
 vc_expect_one_vcore() {
 	local mv try
 	for try in 1 2; do
