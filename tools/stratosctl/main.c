@@ -6,6 +6,7 @@
  *
  * Objects and commands match by unique prefix ("cg sh" is "cgroup show").
  */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -20,6 +21,7 @@ struct opts {
 	bool pretty;
 	bool help;
 	bool version;
+	const char *batch;	/* -b FILE: commands from FILE, one per line */
 };
 
 static const struct keyword long_opts[] = {
@@ -29,6 +31,10 @@ static const struct keyword long_opts[] = {
 	{ "version", 'V' },
 	{ NULL, 0 },
 };
+
+/* A batch line: at most this long, and this many words. */
+#define BATCH_LINE_MAX	4096
+#define BATCH_WORDS_MAX	64
 
 enum { OBJ_INFO, OBJ_CGROUP, OBJ_MONITOR, OBJ_HELP, OBJ_VCORE, OBJ_PAGECACHE,
        OBJ_BT };
@@ -49,6 +55,7 @@ static void main_help(void)
 	printf(
 "Usage: stratosctl [OPTIONS] OBJECT COMMAND [ARGS]...\n"
 "       stratosctl help [OBJECT]\n"
+"       stratosctl [OPTIONS] -b FILE\n"
 "\n"
 "Objects and their commands:\n"
 "  info                          module, kernel and registry information\n"
@@ -58,18 +65,23 @@ static void main_help(void)
 "  cgroup list                   show all entries\n"
 "  cgroup del PATH               delete a cgroup's entry\n"
 "  monitor [count N]             print registry changes as they happen\n"
-"  vcore factors|account|show|node|calibrate ...\n"
+"  vcore factors|account|unaccount|show|node|limit|calibrate|reclaimable ...\n"
+"                                virtual cores: normalised CPU capacity\n"
 "  pagecache set PATH SIZE [mode sync|async] [margin SIZE]\n"
 "  pagecache show [PATH] | clear PATH\n"
-"  bt enable|disable|status|set|stats  the offline-class scheduler scx_bt\n"
 "                                per-cgroup page-cache limits\n"
-"                                virtual cores: normalised CPU capacity\n"
+"  bt enable|disable|status|set|stats\n"
+"                                the offline-class scheduler scx_bt\n"
 "\n"
 "Options (also accepted after the command):\n"
 "  -j, --json      JSON output\n"
 "  -p, --pretty    indented JSON output (implies --json)\n"
 "  -h, --help      help for the command named ('stratosctl cgroup set -h')\n"
 "  -V, --version   print the version and exit\n"
+"  -b, --batch FILE\n"
+"                  run the commands in FILE ('-': standard input), one per\n"
+"                  line ('#' starts a comment), over one netlink socket;\n"
+"                  stop at the first that fails, with its exit status\n"
 "\n"
 "Objects and commands may be shortened to a unique prefix: 'stratosctl cg sh'\n"
 "is 'stratosctl cgroup show'.\n"
@@ -193,7 +205,9 @@ static bool short_opts(struct opts *o, const char *s)
  * compact the rest in place. "--" ends option processing. A word that looks
  * like an option but is none is an error before the object, and is left
  * for the command to judge after it (it may be a value such as "-5").
- * Returns the number of words left, or -1 with @bad set.
+ * "-b FILE" is taken before the object only.
+ * Returns the number of words left, or -1 (unknown option) or -2 (option
+ * without its value) with @bad set.
  */
 static int scan_opts(int argc, char **argv, struct opts *o, const char **bad)
 {
@@ -208,6 +222,13 @@ static int scan_opts(int argc, char **argv, struct opts *o, const char **bad)
 			positional = true;
 		} else if (!strcmp(a, "--")) {
 			dashdash = true;
+		} else if (!positional &&
+			   (!strcmp(a, "-b") || !strcmp(a, "--batch"))) {
+			if (i + 1 >= argc) {
+				*bad = a;
+				return -2;
+			}
+			o->batch = argv[++i];
 		} else if (a[1] == '-') {
 			int id = kw_match(long_opts, a + 2);
 
@@ -284,6 +305,80 @@ static void print_version(void)
 	out_close_object();
 }
 
+/* One batch line: its own options on top of @global, then the command. */
+static int batch_line(struct ctx *ctx, const struct opts *global, char *line)
+{
+	char *words[BATCH_WORDS_MAX];
+	struct opts o = *global;
+	const char *bad = NULL, *why = NULL;
+	int n, ret;
+
+	out_init(stdout, global->json, global->pretty);
+	n = split_words(line, words, BATCH_WORDS_MAX, &why);
+	if (n < 0)
+		return usage_err("%s (a line holds at most %d words; ' or \" quotes one with blanks)",
+				 why, BATCH_WORDS_MAX);
+	if (!n)
+		return EXIT_SUCCESS;
+	o.batch = NULL;
+	n = scan_opts(n, words, &o, &bad);
+	out_init(stdout, o.json, o.pretty);
+	if (n == -1)
+		return usage_err("unknown option '%s'", bad);
+	if (n < 0 || o.batch || o.version)
+		return usage_err("-b and -V have no place inside a batch");
+	ctx->help = o.help;
+	ret = dispatch(ctx, n, words);
+	if (out_flush() && !ret)
+		ret = EXIT_FAILURE;
+	return ret;
+}
+
+/*
+ * "stratosctl -b FILE": the commands of FILE, one per line, over one
+ * netlink socket (an agent configuring many cgroups starts one process).
+ * Like "ip -batch", the first line that fails ends the run, with its exit
+ * status and a message naming the line.
+ */
+static int run_batch(struct ctx *ctx, const struct opts *global)
+{
+	const char *path = global->batch;
+	bool from_stdin = !strcmp(path, "-");
+	char line[BATCH_LINE_MAX];
+	int lineno = 0, ret = EXIT_SUCCESS;
+	FILE *f;
+
+	f = from_stdin ? stdin : fopen(path, "r");
+	if (!f) {
+		pr_err("cannot open batch file '%s': %s", path,
+		       strerror(errno));
+		return EXIT_FAILURE;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		lineno++;
+		if (!strchr(line, '\n') && !feof(f)) {
+			pr_err("%s:%d: line longer than %d characters", path,
+			       lineno, BATCH_LINE_MAX - 1);
+			ret = EXIT_USAGE;
+			break;
+		}
+		ret = batch_line(ctx, global, line);
+		if (ret) {
+			pr_err("%s:%d: command failed (exit status %d)", path,
+			       lineno, ret);
+			break;
+		}
+	}
+	if (!ret && ferror(f)) {
+		pr_err("cannot read batch file '%s': %s", path,
+		       strerror(errno));
+		ret = EXIT_FAILURE;
+	}
+	if (!from_stdin)
+		fclose(f);
+	return ret;
+}
+
 int main(int argc, char **argv)
 {
 	struct ctx ctx = { 0 };
@@ -294,9 +389,17 @@ int main(int argc, char **argv)
 	n = scan_opts(argc - 1, argv + 1, &o, &bad);
 	out_init(stdout, o.json, o.pretty);
 
-	if (n < 0) {
+	if (n == -1) {
 		ret = usage_err("unknown option '%s' (see 'stratosctl help')",
 				bad);
+	} else if (n < 0) {
+		ret = usage_err("option '%s' needs a FILE ('-' for standard input)",
+				bad);
+	} else if (o.batch && n > 0) {
+		ret = usage_err("-b FILE takes no OBJECT ('%s'): the commands are in FILE",
+				argv[1]);
+	} else if (o.batch) {
+		ret = run_batch(&ctx, &o);
 	} else if (o.version) {
 		print_version();
 		ret = EXIT_SUCCESS;

@@ -437,3 +437,42 @@ int mountinfo_cgroup2(const char *line, char *mnt, size_t size)
 		return 0;
 	return unescape_field(mnt, size, mp, mplen) ? -ENAMETOOLONG : 1;
 }
+
+/*
+ * Split @line into words in place: blanks separate them, '...' or "..."
+ * keep blanks inside one, and '#' at the start of a word ends the line.
+ * Returns the number of words, or -1 with @why set.
+ */
+int split_words(char *line, char **words, int max, const char **why)
+{
+	char *r = line, *w, quote;
+	int n = 0;
+
+	for (;;) {
+		while (*r == ' ' || *r == '\t' || *r == '\n' || *r == '\r')
+			r++;
+		if (!*r || *r == '#')
+			return n;
+		if (n == max) {
+			*why = "too many words";
+			return -1;
+		}
+		words[n++] = w = r;
+		for (quote = 0; *r; r++) {
+			if (quote ? *r == quote : (*r == '"' || *r == '\'')) {
+				quote = quote ? 0 : *r;
+				continue;
+			}
+			if (!quote && strchr(" \t\n\r", *r))
+				break;
+			*w++ = *r;
+		}
+		if (quote) {
+			*why = "unterminated quote";
+			return -1;
+		}
+		if (*r)
+			r++;
+		*w = '\0';
+	}
+}

@@ -73,4 +73,11 @@ int kv_next(int *argc, char ***argv, const struct keyword *kw, struct kv *kv);
 int cgpath_join(char *out, size_t size, const char *root, const char *path);
 int mountinfo_cgroup2(const char *line, char *mnt, size_t size);
 
+/*
+ * Split @line into at most @max words in place: blanks separate them,
+ * '...' or "..." keep blanks inside one, and '#' at the start of a word
+ * ends the line. Returns the number of words, or -1 with @why set.
+ */
+int split_words(char *line, char **words, int max, const char **why);
+
 #endif /* STRATOSCTL_PARSE_H */

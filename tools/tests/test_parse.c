@@ -5,6 +5,8 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <string.h>
 
 #include "parse.h"
 #include "tap.h"
@@ -329,6 +331,52 @@ static void test_mountinfo(void)
 			-ENAMETOOLONG, NULL);
 }
 
+/* @want: the words joined by '|', or NULL for an error. */
+static void check_words(const char *line, int max, const char *want)
+{
+	char buf[256], *words[8], got[256] = "", shown[256], *c;
+	const char *why = NULL;
+	int n, i;
+	bool pass;
+
+	/* The TAP line shows control characters as '~'. */
+	snprintf(shown, sizeof(shown), "%s", line);
+	for (c = shown; *c; c++)
+		if (*c == '\n' || *c == '\r' || *c == '\t')
+			*c = '~';
+	snprintf(buf, sizeof(buf), "%s", line);
+	n = split_words(buf, words, max, &why);
+	for (i = 0; i < n; i++) {
+		strcat(got, i ? "|" : "");
+		strcat(got, words[i]);
+	}
+	pass = want ? n >= 0 && !strcmp(got, want) : n < 0 && why;
+	ok(pass, "split_words(\"%s\") = %s", shown, want ? want : "error");
+	if (!pass)
+		diag("got %d words '%s' (%s)", n, got, why ? why : "-");
+}
+
+static void test_words(void)
+{
+	check_words("", 8, "");
+	check_words("   \t\n", 8, "");
+	check_words("# only a comment", 8, "");
+	check_words("cgroup set /a class offline\n", 8,
+		    "cgroup|set|/a|class|offline");
+	check_words("  info  # trailing comment", 8, "info");
+	check_words("set \"/my cg\" x", 8, "set|/my cg|x");
+	check_words("set '/my cg'", 8, "set|/my cg");
+	check_words("a\"b c\"d e", 8, "ab cd|e");
+	check_words("say 'it\"s'", 8, "say|it\"s");
+	check_words("a#b c", 8, "a#b|c");
+	check_words("\"#not a comment\"", 8, "#not a comment");
+	check_words("''", 8, "");
+	check_words("set \"/open", 8, NULL);
+	check_words("a b c", 2, NULL);
+	check_words("a b", 2, "a|b");
+	check_words("a\r\n", 8, "a");
+}
+
 int main(void)
 {
 	tap_start();
@@ -339,5 +387,6 @@ int main(void)
 	test_kv();
 	test_join();
 	test_mountinfo();
+	test_words();
 	return tap_end();
 }
