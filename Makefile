@@ -109,7 +109,10 @@ unit-test:
 vm-test: modules-all tools sched-bt selftest-progs
 	@selftests/run.sh
 
-check: modules-all tools sched-bt selftest-progs
+# The artefacts build side by side (one job per host CPU), then the tests.
+check:
+	@$(MAKE) -s -j$(shell nproc) --no-print-directory modules-all tools \
+		sched-bt selftest-progs
 	@selftests/check.sh
 
 # The netlink fuzzer's full run: a million messages on the debug kernel.

@@ -14,6 +14,49 @@ STRATOSCTL=${STRATOSCTL:-/src/build/tools/stratosctl}
 SELFTESTS=${SELFTESTS:-/src/selftests}
 CGROOT=/sys/fs/cgroup
 KSFT_SKIP=4
+# A known defect that the test detected instead of its own verdict:
+# "not ok ... # TODO" (TAP), counted apart from failures and listed by
+# summary.sh. Only a check that names a documented defect returns it.
+STRATOS_TODO=5
+
+# A process costs 50 ms in the stock VM and up to half a second on the
+# debug kernel beside busy loops, and the suite sleeps several hundred
+# times, mostly in polling loops: `sleep N` in the tests' own shell code
+# waits on a FIFO nobody writes to instead (read -t), which forks nothing.
+# Anything but a plain number of seconds goes to sleep(1).
+if nap_fifo=$(mktemp -u /tmp/stratos-nap.XXXXXX) && mkfifo "$nap_fifo" &&
+   exec {NAP_FD}<>"$nap_fifo"; then
+	rm -f "$nap_fifo"
+fi
+sleep() {
+	if [ $# = 1 ] && [[ $1 =~ ^[0-9]*\.?[0-9]+$ ]] && [ -n "${NAP_FD:-}" ]; then
+		read -rt "$1" -u "$NAP_FD" _ || true
+	else
+		command sleep "$@"
+	fi
+}
+
+# wait_for SECONDS CMD...: run CMD every tenth of a second until it
+# succeeds (0) or SECONDS have passed (1). The bound is wall time, not a
+# number of rounds: with the sleep above a round costs little, and the
+# bounds are sanity bounds that only a failing test reaches.
+wait_for() {
+	local end=$((SECONDS + $1 + 1))
+
+	shift
+	until "$@"; do
+		[ "$SECONDS" -lt "$end" ] || return 1
+		sleep 0.1
+	done
+}
+
+# nr_cgroups_is N: does the registry hold N entries?
+nr_cgroups_is() {
+	local n
+
+	read -r n </sys/module/stratos/parameters/nr_cgroups
+	[ "$n" = "$1" ]
+}
 
 # STRATOS_DONE=FILE resumes a run that the emulator broke off (run.sh):
 # FILE holds the names of the tests that finished before, one per line;
@@ -35,7 +78,8 @@ tap_plan() {
 # matches it; the others are left out of the plan. STRATOS_SKIP=REGEX (a
 # job's choice, selftests/run.sh) reports the tests whose name matches it
 # as skipped: another kernel's job runs them. STRATOS_VERBOSE=1 prints the
-# output of passing tests too.
+# output of passing tests too; STRATOS_XTRACE=1 traces each command with
+# its wall-clock time.
 run_test() {
 	local name=$1 log rc start=$SECONDS
 	shift
@@ -48,7 +92,11 @@ run_test() {
 		return 0
 	fi
 	log=$(mktemp)
-	(set -e; "$@") >"$log" 2>&1 </dev/null
+	if [ -n "${STRATOS_XTRACE:-}" ]; then
+		(PS4='+ ${EPOCHREALTIME} '; set -ex; "$@") >"$log" 2>&1 </dev/null
+	else
+		(set -e; "$@") >"$log" 2>&1 </dev/null
+	fi
 	rc=$?
 	case $rc in
 	0)
@@ -56,6 +104,9 @@ run_test() {
 		[ -z "${STRATOS_VERBOSE:-}" ] || sed 's/^/# /' "$log" ;;
 	"$KSFT_SKIP")
 		echo "ok $tap_n - $name # SKIP $(tail -n1 "$log")" ;;
+	"$STRATOS_TODO")
+		echo "not ok $tap_n - $name # TODO $(tail -n1 "$log")"
+		sed 's/^/# /' "$log" | tail -n 40 ;;
 	*)
 		echo "not ok $tap_n - $name # exit $rc"
 		sed 's/^/# /' "$log" | tail -n 40

@@ -54,11 +54,8 @@ test_race_set_del_rmdir() {
 	cg_cleanup
 	# Every cgroup is gone, so every entry must be gone: one left behind
 	# means a set raced with a removal and won.
-	for _ in $(seq 50); do
-		n=$(cat /sys/module/stratos/parameters/nr_cgroups)
-		[ "$n" = 0 ] && break
-		sleep 0.1
-	done
+	wait_for 30 nr_cgroups_is 0 || true
+	n=$(cat /sys/module/stratos/parameters/nr_cgroups)
 	[ "$n" = 0 ] || { stratosctl cgroup list; fail "$n entries outlived their cgroups"; }
 	stratosctl info >/dev/null
 }

@@ -102,10 +102,7 @@ test_entry_vanishes_with_cgroup() {
 	sleep 1
 	stratosctl cgroup set "$c" class offline
 	rmdir "$c"
-	for _ in $(seq 50); do
-		[ "$(cat /sys/module/stratos/parameters/nr_cgroups)" = 0 ] && break
-		sleep 0.1
-	done
+	wait_for 30 nr_cgroups_is 0 || true
 	[ "$(cat /sys/module/stratos/parameters/nr_cgroups)" = 0 ] ||
 		fail "entry of a removed cgroup is still registered"
 	[ "$(stratosctl -j cgroup list | jq length)" = 0 ] || fail "list not empty"
@@ -167,6 +164,55 @@ test_cli_errors() {
 	stratosctl info --help >/dev/null
 }
 
+# stratosctl -b FILE: one command per line over one socket, comments and
+# blank lines skipped, quotes keep a path with blanks whole, and the first
+# failing line ends the run with its exit status and its line number.
+test_cli_batch() {
+	local a b out rc
+	trap 'rm -f /tmp/batch-ok /tmp/batch-bad /tmp/batch.out; cg_cleanup' EXIT
+	load_module
+	a=$(cg_create batch-a)
+	b=$(cg_create "batch b")
+	cat >/tmp/batch-ok <<-EOF
+		# two entries, then the list
+		cgroup set $a class offline weight 7
+
+		cgroup set "$b" class offline   # a path with a blank
+		-j cgroup show $a
+	EOF
+	stratosctl -b /tmp/batch-ok >/tmp/batch.out
+	cat /tmp/batch.out
+	tail -n 1 /tmp/batch.out | jq -e '.weight == 7' >/dev/null ||
+		fail "per-line -j: no JSON for the last line"
+	[ "$(stratosctl -j cgroup list | jq length)" = 2 ] || fail "not both set"
+	# The global -j applies to every line: one JSON document per line.
+	printf 'cgroup show %s\ncgroup list\n' "$a" | stratosctl -j -b - |
+		jq -se 'length == 2' >/dev/null || fail "-j -b: not two documents"
+	cat >/tmp/batch-bad <<-EOF
+		cgroup del $a
+		cgroup set $a weight 0
+		cgroup del "$b"
+	EOF
+	rc=0
+	out=$(stratosctl -b /tmp/batch-bad 2>&1) || rc=$?
+	echo "$out"
+	[ "$rc" = 2 ] || fail "a batch whose line 2 is a usage error exited $rc"
+	grep -q "batch-bad:2: command failed (exit status 2)" <<<"$out" ||
+		fail "the failing line is not named"
+	# Line 3 never ran.
+	[ "$(stratosctl -j cgroup list | jq length)" = 1 ] ||
+		fail "the batch went on after its failing line"
+	expect_exit 1 stratosctl -b /tmp/no-such-batch
+	expect_exit 2 stratosctl -b
+	expect_exit 2 stratosctl -b /tmp/batch-ok info
+	printf 'info "open\n' | expect_output "unterminated quote" stratosctl -b -
+	# Mutations in a batch need the same privilege as on their own.
+	expect_exit 4 setpriv --reuid=stratostest --regid=stratostest \
+		--clear-groups "$STRATOSCTL" -b /tmp/batch-ok
+	expect_output "CAP_NET_ADMIN" setpriv --reuid=stratostest \
+		--regid=stratostest --clear-groups "$STRATOSCTL" -b /tmp/batch-ok
+}
+
 test_module_not_loaded() {
 	unload_module
 	expect_exit 3 stratosctl info
@@ -221,6 +267,7 @@ run_test "core: entry vanishes with its cgroup" test_entry_vanishes_with_cgroup
 run_test "core: unprivileged user gets EPERM" test_eperm_unprivileged
 run_test "core: root in a user namespace gets EPERM" test_eperm_user_namespace
 run_test "core: stratosctl usage and path errors" test_cli_errors
+run_test "core: stratosctl -b runs a batch file" test_cli_batch
 run_test "core: module not loaded is reported" test_module_not_loaded
 run_test "core: registry full" test_registry_full
 run_test "core: rmmod with 1000 entries" test_rmmod_with_1000_entries

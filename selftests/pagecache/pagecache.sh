@@ -26,10 +26,7 @@ pc_mount() {
 	modprobe ext4 2>/dev/null || true
 	# The disk, if the VM has one, appears once its driver is loaded.
 	if modprobe virtio_blk 2>/dev/null; then
-		for _ in $(seq 50); do
-			[ -b /dev/vda ] && break
-			sleep 0.1
-		done
+		wait_for 30 test -b /dev/vda || true
 	fi
 	if [ -b /dev/vda ]; then
 		mount -t ext4 /dev/vda "$PCFS"
@@ -119,12 +116,15 @@ pc_sampled_run() {
 
 # pc_wait_for CMD SECONDS: poll CMD (a shell string) until it succeeds.
 pc_wait_for() {
-	local i
-	for i in $(seq $(($2 * 10))); do
-		eval "$1" && return 0
-		sleep 0.1
-	done
-	return 1
+	wait_for "$2" eval "$1"
+}
+
+pc_gone() {
+	! kill -0 "$1" 2>/dev/null
+}
+
+pc_no_limits() {
+	[ "$(stratosctl -j pagecache show | jq length)" = 0 ]
 }
 
 pc_max_file() {
@@ -234,10 +234,7 @@ test_pagecache_stream_reader() {
 	[ "$(pc_json "$cg" peak)" -ge $((limit / 2)) ] || fail "peak implausible"
 	[ "$(awk '$1 == "oom_kill" { print $2 }' "$cg/memory.events")" = 0 ] ||
 		fail "OOM kill in the cgroup"
-	for _ in $(seq 50); do
-		kill -0 "$pc_mon" 2>/dev/null || break
-		sleep 0.1
-	done
+	wait_for 30 pc_gone "$pc_mon" || true
 	cat "$mon"
 	jq -e --argjson id "$(cg_id "$cg")" \
 		'.event == "pagecache-throttled" and .id == $id and .throttled_ns > 0' \
@@ -428,10 +425,7 @@ test_pagecache_cgroup_removed_during_reclaim() {
 	kill -KILL "$pid"
 	wait "$pid" 2>/dev/null || true
 	rmdir "$cg"
-	for _ in $(seq 50); do
-		[ "$(stratosctl -j pagecache show | jq length)" = 0 ] && break
-		sleep 0.1
-	done
+	wait_for 30 pc_no_limits || true
 	[ "$(stratosctl -j pagecache show | jq length)" = 0 ] ||
 		fail "the limit outlived its cgroup"
 }

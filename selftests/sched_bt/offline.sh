@@ -32,10 +32,7 @@ test_offline_existing_fork_exec() {
 	# A child forked inside inherits the policy; exec keeps it.
 	rm -f /tmp/bt-child
 	sh -c "echo \$\$ >$off/cgroup.procs; sleep 600 & echo \$! >/tmp/bt-child.new; mv /tmp/bt-child.new /tmp/bt-child; exec sleep 600" &
-	for _ in $(seq 300); do
-		[ -s /tmp/bt-child ] && break
-		sleep 0.1
-	done
+	wait_for 60 test -s /tmp/bt-child || true
 	child=$(cat /tmp/bt-child)
 	echo "parent $!, child $child"
 	wait_policy "$child" "$want"
@@ -132,10 +129,7 @@ while True:
 ' "$(offline_policy)" >/tmp/bt-escape 2>&1 &
 	pid=$!
 	echo "$pid" >"$off/cgroup.procs"
-	for _ in $(seq 50); do
-		grep -q "policy after" /tmp/bt-escape && break
-		sleep 0.1
-	done
+	wait_for 60 grep -q "policy after" /tmp/bt-escape || true
 	cat /tmp/bt-escape
 	grep -q "nice: EPERM" /tmp/bt-escape || fail "nice(-5) was not refused"
 	grep -q "policy after: 0" /tmp/bt-escape || fail "setscheduler failed"

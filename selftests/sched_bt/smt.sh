@@ -14,18 +14,22 @@ sibling_of() {
 }
 
 test_smt_expeller() {
-	local sib off on p o a0 b0 a1 b1 on_ms off_ms
+	local sib off on p o a0 b0 a1 b1 on_ms off_ms stalls
 	have_sched_ext || skip "kernel without sched_ext"
 	sib=$(sibling_of 0)
 	[ -n "$sib" ] || skip "no SMT siblings (run the VM with --threads 2)"
-	trap 'stratosctl bt disable >/dev/null 2>&1; bt_cleanup' EXIT
+	stalls=$(bt_stalls)
+	# Passed, it leaves scx_bt loaded for the next case (fewer loads,
+	# fewer kernel text patches: see scx_bt.sh's bt_teardown).
+	trap "rc=\$?; [ \$rc != 0 ] || bt_stall_check $stalls || rc=\$?; [ \$rc = 0 ] || stratosctl bt disable >/dev/null 2>&1; bt_cleanup; exit \$rc" EXIT
 	load_module
 	off=$(bt_cg off)
 	on=$(bt_cg on)
 	stratosctl cgroup set "$off" class=offline
+	stratosctl bt enable smt-expel on
 	p=$(hog "$off" "$sib")
 	o=$(hog "$on" 0)
-	stratosctl bt enable smt-expel on
+	wait_policy "$p" $SCHED_EXT
 	sleep 0.5
 	a0=$(runtime_ns "$p"); b0=$(runtime_ns "$o")
 	sleep 2
@@ -115,20 +119,22 @@ expelled() {
 # 2062 us with it returning at once; beside another busy VM, 2086 us with
 # bt_switch too (Documentation/sched_bt.rst has the benchmark).
 test_smt_expel_at_switch() {
-	local sib off on p b t=/sys/kernel/tracing f n med e0 e1 k0 k1 x0 x1
+	local sib off on p b t=/sys/kernel/tracing f n med e0 e1 k0 k1 x0 x1 stalls
 	have_sched_ext || skip "kernel without sched_ext"
 	sib=$(sibling_of 0)
 	[ -n "$sib" ] || skip "no SMT siblings (run the VM with --threads 2)"
 	[ -d "$t/events/sched/sched_switch" ] || skip "no tracefs"
 	f=$(mktemp)
-	trap "echo 0 >$t/tracing_on; rm -f $f; stratosctl bt disable >/dev/null 2>&1; bt_cleanup" EXIT
+	stalls=$(bt_stalls)
+	trap "rc=\$?; echo 0 >$t/tracing_on; rm -f $f; [ \$rc != 0 ] || bt_stall_check $stalls || rc=\$?; stratosctl bt disable >/dev/null 2>&1; bt_cleanup; exit \$rc" EXIT
 	load_module
 	off=$(bt_cg off)
 	on=$(bt_cg on)
 	stratosctl cgroup set "$off" class=offline
+	stratosctl bt enable smt-expel on
 	p=$(hog "$off" "$sib")
 	b=$(burster "$on" 0)
-	stratosctl bt enable smt-expel on
+	wait_policy "$p" $SCHED_EXT
 	sleep 1
 	echo 1 >"$t/events/sched/sched_switch/enable"
 	echo 0 >"$t/tracing_on"

@@ -44,10 +44,7 @@ rc_cleanup() {
 	for cg in rc-offline rc-online; do
 		[ -f "$CGTEST/$cg/cgroup.kill" ] || continue
 		echo 1 >"$CGTEST/$cg/cgroup.kill" 2>/dev/null || true
-		for _ in $(seq 50); do
-			grep -q "populated 0" "$CGTEST/$cg/cgroup.events" && break
-			sleep 0.1
-		done
+		wait_for 30 grep -q "populated 0" "$CGTEST/$cg/cgroup.events" || true
 	done
 	wait 2>/dev/null || true
 	cg_cleanup

@@ -19,6 +19,10 @@ fi
 
 root=$("$here/rootfs.sh")
 src=$(cd "$here/../.." && pwd)
+# A parallel make outside passes its job server (a FIFO under the host's
+# /tmp) in MAKEFLAGS; the chroot cannot reach it, so the make inside runs
+# its own jobs serially and the outer make runs several such builds at once.
+MAKEFLAGS=$(sed -E 's/(^| )(-j[0-9]*|--jobserver-(auth|fds)=[^ ]*)//g' <<<"${MAKEFLAGS:-}")
 mkdir -p "$root/src" "$root/cache"
 
 exec unshare --mount --fork /bin/sh -c '
