@@ -26,7 +26,7 @@ pc_mount() {
 	modprobe ext4 2>/dev/null || true
 	# The disk, if the VM has one, appears once its driver is loaded.
 	if modprobe virtio_blk 2>/dev/null; then
-		wait_for 30 test -b /dev/vda || true
+		wait_for 10 test -b /dev/vda || true
 	fi
 	if [ -b /dev/vda ]; then
 		mount -t ext4 /dev/vda "$PCFS"
