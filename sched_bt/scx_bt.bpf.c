@@ -20,8 +20,9 @@
  *   online work waits on another CPU, the offline task gives its CPU up,
  *   moves to the local queue of the CPU where online work waits (while it
  *   stays counted on this CPU's runqueue, the fair class balances nothing
- *   here: bt_vacate_move()), and this CPU stays idle for vacate_ns; the
- *   fair class's idle balancing then pulls the waiting online task over.
+ *   here: bt_vacate_move()), and this CPU stays idle for vacate_ns, or
+ *   until online work starts on it; the fair class's idle balancing pulls
+ *   the waiting online task over.
  *   This costs offline throughput only while online work is queued
  *   somewhere, which is when online needs the CPUs anyway.
  *
@@ -475,6 +476,20 @@ static __always_inline bool bt_task_online(const struct task_struct *p)
 }
 
 /*
+ * Online work starts on @cpu: if it was vacating, that is what it vacated
+ * for, and the hold ends here, not vacate_ns after it began. Online bursts
+ * are often shorter than that, and the CPU would then sit idle beside
+ * queued offline work until the hold ran out and the timer came.
+ */
+static __always_inline void bt_vacate_done(s32 cpu)
+{
+	struct bt_cpu *bc = bt_get_cpu(cpu);
+
+	if (bc && bc->vacate_until)
+		bc->vacate_until = 0;
+}
+
+/*
  * The SMT expeller at context-switch time. bt_tick sees an online sibling
  * only at the offline task's next tick, 4 ms away at HZ=250, which can be
  * the whole of a short online request. So when a CPU switches to online
@@ -483,7 +498,7 @@ static __always_inline bool bt_task_online(const struct task_struct *p)
  * this CPU stays online (bt_cpu_holds()). When the CPU leaves online work,
  * its held sibling is woken to take offline work again, instead of waiting
  * for the timer. Kicks are sent from an irq_work, as the runqueue lock is
- * held here.
+ * held here. A switch to online work also ends this CPU's vacating.
  *
  * This runs on every context switch of every task, so the common cases
  * leave first: scx_bt not running, or a switch that stays on the same side
@@ -506,10 +521,12 @@ int BPF_PROG(bt_switch, bool preempt, struct task_struct *prev,
 	to_online = bt_task_online(next);
 	if (to_online == bt_task_online(prev))
 		return 0;
+	cpu = bpf_get_smp_processor_id();
+	if (to_online)
+		bt_vacate_done(cpu);
 	conf = bt_get_conf();
 	if (!conf || !conf->smt_expel)
 		return 0;
-	cpu = bpf_get_smp_processor_id();
 	sib = smt_sibling[cpu & (BT_MAX_CPUS - 1)];
 	if (sib < 0)
 		return 0;
@@ -804,11 +821,21 @@ static bool bt_keep_prev(struct task_struct *prev)
 	return !head || (s64)(prev->scx.dsq_vtime - head->scx.dsq_vtime) <= 0;
 }
 
+/* Let @prev run on for a new slice from dispatch. */
+static void bt_refill_prev(const struct bt_conf *conf, struct task_struct *prev,
+			   s32 cpu, u64 now)
+{
+	struct bt_task *t = bpf_task_storage_get(&bt_tasks, prev, 0, 0);
+	u64 slice = bt_slice(conf, cpu, now);
+
+	prev->scx.slice = t ? bt_grant_slice(prev, t, slice, now, false) :
+			      slice;
+}
+
 void BPF_STRUCT_OPS(bt_dispatch, s32 cpu, struct task_struct *prev)
 {
 	struct bt_conf *conf = bt_get_conf();
-	u64 now = scx_bpf_now(), slice;
-	struct bt_task *t;
+	u64 now = scx_bpf_now();
 	struct bt_cpu *bc;
 
 	if (!conf)
@@ -835,13 +862,20 @@ void BPF_STRUCT_OPS(bt_dispatch, s32 cpu, struct task_struct *prev)
 	 * again while it is counted there.
 	 */
 	if (bt_keep_prev(prev) && !bt_task_throttled(prev, false, now)) {
-		t = bpf_task_storage_get(&bt_tasks, prev, 0, 0);
-		slice = bt_slice(conf, cpu, now);
-		prev->scx.slice = t ? bt_grant_slice(prev, t, slice, now,
-						     false) : slice;
+		bt_refill_prev(conf, prev, cpu, now);
 		return;
 	}
-	scx_bpf_dsq_move_to_local(BT_DSQ);
+	if (scx_bpf_dsq_move_to_local(BT_DSQ))
+		return;
+	/*
+	 * Nothing in the queue this CPU may run (the head went elsewhere,
+	 * or @prev's cgroup used its quota): under the server, an empty
+	 * pick would stop it with @prev still counted here, so @prev runs
+	 * on; its grant from a used-up quota ends it at the next tick.
+	 */
+	if (prev && (prev->scx.flags & SCX_TASK_QUEUED) &&
+	    prev->policy == SCHED_EXT_POLICY && bt_ext_server_running(cpu))
+		bt_refill_prev(conf, prev, cpu, now);
 }
 
 void BPF_STRUCT_OPS(bt_runnable, struct task_struct *p, u64 enq_flags)
@@ -987,9 +1021,12 @@ void BPF_STRUCT_OPS(bt_tick, struct task_struct *p)
 	/*
 	 * A wakeup queued behind a running task for a moment is normal;
 	 * online work still waiting at the next tick is what needs a CPU.
+	 * A task that may not go where online work waits would stay
+	 * counted on this CPU's runqueue, which keeps the fair class's idle
+	 * balancing away: vacating would only idle this CPU.
 	 */
 	waiting = bt_online_waiting(cpu);
-	if (waiting < 0) {
+	if (waiting < 0 || !bpf_cpumask_test_cpu(waiting, p->cpus_ptr)) {
 		bc->wait_ticks = 0;
 		return;
 	}

@@ -73,17 +73,34 @@ bt_enable() {
 		fail "sched_ext state is $(cat /sys/kernel/sched_ext/state)"
 }
 
-# share PID... : CPU time of each task over 2 s, in ms, space separated.
+# idle_ms CPU...: idle time so far of those CPUs, in ms (/proc/stat's
+# idle and iowait, in USER_HZ ticks). Builtins only, like runtime_ns.
+idle_ms() {
+	local name user nice sys idle iowait _ t=0 c
+
+	while read -r name user nice sys idle iowait _; do
+		for c in "$@"; do
+			[ "$name" = "cpu$c" ] && t=$((t + idle + iowait))
+		done
+	done </proc/stat
+	echo $((t * 1000 / BT_USER_HZ))
+}
+BT_USER_HZ=$(getconf CLK_TCK)
+
+# share PID... : CPU time of each task over 2 s, in ms, space separated;
+# with SHARE_IDLE="CPU..." set, the idle time of those CPUs follows.
 share() {
-	local p a=() i=0 out=
+	local p a=() i=0 out= i0
 	sleep 0.5
 	for p in "$@"; do a[i]=$(runtime_ns "$p"); i=$((i + 1)); done
+	[ -z "${SHARE_IDLE:-}" ] || i0=$(idle_ms $SHARE_IDLE)
 	sleep 2
 	i=0
 	for p in "$@"; do
 		out="$out $((($(runtime_ns "$p") - a[i]) / 1000000))"
 		i=$((i + 1))
 	done
+	[ -z "${SHARE_IDLE:-}" ] || out="$out $(($(idle_ms $SHARE_IDLE) - i0))"
 	echo $out
 }
 
@@ -210,11 +227,21 @@ test_scx_bt_work_conserving() {
 		fail "offline used $total ms of $(((n - 1) * 2000)) ms left idle"
 }
 
-# The placement gap: three online loops allowed on CPUs 0-1 beside an
-# offline hog on CPU 0. Mainline never moves them onto CPU 0 while it runs
-# only ext work; scx_bt vacates it. Measured with vacating off, then on.
+# bt_vacated CGROUP: the cgroup's "vacated" count in bt stats.
+bt_vacated() {
+	stratosctl -j bt stats | jq --arg p "${1#"$CGROOT"}" \
+		'[.[] | select(.path == $p) | .vacated] | add // 0'
+}
+
+# The placement gap with an offline hog pinned to CPU 0 and three online
+# loops allowed on CPUs 0-1. Mainline never moves them onto CPU 0 while it
+# runs only ext work. A pinned hog cannot leave CPU 0's runqueue, so
+# vacating cannot help it (Documentation/sched_bt.rst, Limits) and it
+# must not try: that would idle CPU 0 for nothing. CPUs 0-1 are SMT
+# siblings, and the expeller holds the hog back. Measured with vacating
+# off, then on: the second window must vacate nothing.
 test_scx_bt_offline_placement() {
-	local off on p o1 o2 o3 s_off s_on t_off t_on o
+	local off on p o1 o2 o3 s_off s_on t_off t_on o i v0 v1
 	bt_setup
 	BT_KEEP=1
 	[ "$(nproc)" -ge 2 ] || skip "needs 2 CPUs"
@@ -223,24 +250,31 @@ test_scx_bt_offline_placement() {
 	stratosctl cgroup set "$off" class=offline
 	p=$(hog "$off" 0)
 	# With the defaults: CPUs 0 and 1 are SMT siblings, so the expeller
-	# helps vacating here (Documentation/sched_bt.rst, Limits).
+	# holds the hog back while CPU 1 runs online work.
 	bt_enable vacate 0
 	o1=$(hog "$on" 0-1); o2=$(hog "$on" 0-1); o3=$(hog "$on" 0-1)
 	sleep 1
-	s_off=$(share "$o1" "$o2" "$o3" "$p")
+	s_off=$(SHARE_IDLE="0 1" share "$o1" "$o2" "$o3" "$p")
 	stratosctl bt set vacate 4000
 	sleep 1
-	s_on=$(share "$o1" "$o2" "$o3" "$p")
-	echo "vacate off: online1-3, offline ms: $s_off"
-	echo "vacate on:  online1-3, offline ms: $s_on"
+	v0=$(bt_vacated "$off")
+	s_on=$(SHARE_IDLE="0 1" share "$o1" "$o2" "$o3" "$p")
+	v1=$(bt_vacated "$off")
+	echo "vacate off: online1-3, offline, CPUs 0-1 idle ms: $s_off"
+	echo "vacate on:  online1-3, offline, CPUs 0-1 idle ms: $s_on"
 	stratosctl -j bt stats
+	[ "$v1" = "$v0" ] ||
+		fail "the pinned hog vacated CPU 0 $((v1 - v0)) times: it cannot leave it"
 	set -- $s_off; t_off=$(($1 + $2 + $3))
-	set -- $s_on; t_on=$(($1 + $2 + $3)); o=$4
+	set -- $s_on; t_on=$(($1 + $2 + $3)); o=$4; i=$5
 	echo "online total: $t_off ms without vacating, $t_on ms with"
+	[ $((i * 10)) -lt $((t_on + o + i)) ] ||
+		fail "CPUs 0-1 idle for $i ms of $((t_on + o + i)) beside three online loops"
 	# Left alone, the fair class keeps the three online hogs on CPU 1 and
-	# the offline hog owns CPU 0: it gets about half the time of CPUs 0-1. Spread, online work takes both and offline nearly nothing.
-	# The share, not the total: vCPUs get less than a full host core when
-	# the host is busy, so totals in ms say little.
+	# the offline hog owns CPU 0: it gets about half the time of CPUs
+	# 0-1. Spread, online work takes both and offline nearly nothing.
+	# Shares, not totals: vCPUs get less than a full host core when the
+	# host is busy, so totals in ms say little.
 	[ $((o * 5)) -lt $((t_on + o)) ] ||
 		fail "online work did not spread onto CPU 0: offline got $o ms of $((t_on + o))"
 }
@@ -251,7 +285,7 @@ test_scx_bt_offline_placement() {
 # it (a runnable task still counts on its runqueue): before that, the hog
 # kept 16-52% of the two CPUs here with vacating on.
 test_scx_bt_offline_vacate_moves() {
-	local off on p o1 o2 o3 s o t
+	local off on p o1 o2 o3 s o t i
 	bt_setup
 	BT_KEEP=1
 	[ "$(nproc)" -ge 2 ] || skip "needs 2 CPUs"
@@ -263,13 +297,17 @@ test_scx_bt_offline_vacate_moves() {
 	stratosctl bt set smt-expel off
 	o1=$(hog "$on" 0-1); o2=$(hog "$on" 0-1); o3=$(hog "$on" 0-1)
 	sleep 1
-	s=$(share "$o1" "$o2" "$o3" "$p")
+	s=$(SHARE_IDLE="0 1" share "$o1" "$o2" "$o3" "$p")
 	stratosctl bt set smt-expel on
-	echo "online1-3, offline ms: $s"
+	echo "online1-3, offline, CPUs 0-1 idle ms: $s"
 	stratosctl -j bt stats
-	set -- $s; t=$(($1 + $2 + $3)); o=$4
+	set -- $s; t=$(($1 + $2 + $3)); o=$4; i=$5
 	[ $((o * 10)) -lt $((t + o)) ] ||
 		fail "online work did not take CPUs 0-1: offline got $o ms of $((t + o))"
+	# Vacating idles a CPU until online work starts there: the online
+	# loops must have the two CPUs, not leave them idle.
+	[ $((i * 10)) -lt $((t + o + i)) ] ||
+		fail "CPUs 0-1 idle for $i ms of $((t + o + i)) beside three online loops"
 }
 
 # Weights between offline cgroups: 300 against 100, one task each, on one

@@ -161,7 +161,47 @@ test_smt_expel_at_switch() {
 		fail "bt stats count $((e1 - e0)) expulsions for $n bursts"
 }
 
+# The ext_server trap with a pinned task (Documentation/sched_bt.rst,
+# "ext_server"). An offline hog pinned to the sibling of a CPU running
+# online work is held back there, its CPU idle with the hog counted on it,
+# for longer than a server period (1 s); then online work arrives on the
+# hog's CPU and stays. From then on only the ext_server runs the hog, once
+# every period: had the server stopped, the hog would never run again
+# (the rescue cannot move a pinned task) and the watchdog would eject
+# scx_bt. 6 s of online load tell, well before the watchdog would.
+test_smt_pinned_offline_keeps_its_server() {
+	local sib off on p o1 o2 a0 a1 stalls
+	have_sched_ext || skip "kernel without sched_ext"
+	sib=$(sibling_of 0)
+	[ -n "$sib" ] || skip "no SMT siblings (run the VM with --threads 2)"
+	stalls=$(bt_stalls)
+	trap "rc=\$?; [ \$rc != 0 ] || bt_stall_check $stalls || rc=\$?; [ \$rc = 0 ] || stratosctl bt disable >/dev/null 2>&1; bt_cleanup; exit \$rc" EXIT
+	load_module
+	off=$(bt_cg off)
+	on=$(bt_cg on)
+	stratosctl cgroup set "$off" class=offline
+	# A 10 s watchdog, as in scx_bt.sh. The starvation guard's bound is
+	# raised from 1 s to 4 s: it would run the hog on a held idle CPU
+	# once a second, which could hide a stopped server.
+	stratosctl bt enable smt-expel on watchdog 10000000 starve 4000000
+	p=$(hog "$off" "$sib")
+	wait_policy "$p" $SCHED_EXT
+	o1=$(hog "$on" 0)
+	# Held beside online work for a server period (1 s) and more.
+	sleep 2
+	o2=$(hog "$on" "$sib")
+	a0=$(runtime_ns "$p")
+	sleep 6
+	a1=$(runtime_ns "$p")
+	echo "pinned offline hog on CPU $sib ran $(((a1 - a0) / 1000000)) ms in 6 s beside online hogs on CPUs 0 and $sib"
+	stratosctl -j bt stats
+	[ "$(cat /sys/kernel/sched_ext/state)" = enabled ] ||
+		fail "scx_bt is gone: $(dmesg | grep -A1 'runnable task stall' | tail -n 2)"
+	[ "$a1" -gt "$a0" ] || fail "the pinned offline hog never ran"
+}
+
 run_test "smt: offline work leaves the sibling of online work" test_smt_expeller
 run_test "smt: online work starting kicks offline work off its sibling" test_smt_expel_at_switch
+run_test "smt: a pinned offline task held beside online work keeps its ext_server" test_smt_pinned_offline_keeps_its_server
 stratosctl bt disable >/dev/null 2>&1 || true
 unload_module
