@@ -11,8 +11,9 @@
  * - Work conservation: offline tasks run on any CPU without online work,
  *   preferring an idle CPU near where they ran (the kernel's default idle
  *   selection: previous CPU, then its LLC, then its node). When online work
- *   takes a CPU, its queued offline tasks go back to the shared queue
- *   (ops.cpu_release) instead of waiting there.
+ *   takes a CPU, its queued offline tasks go back to the shared queue if
+ *   another CPU is free then (ops.cpu_release) or once one frees up (the
+ *   timer), instead of waiting there.
  *
  * - The placement gap: the fair class never moves a waiting online task onto
  *   a CPU that runs only ext work (it is not idle to the fair class, at
@@ -1041,10 +1042,43 @@ void BPF_STRUCT_OPS(bt_tick, struct task_struct *p)
 		__sync_fetch_and_add(&st->vacated, 1);
 }
 
+/* Does @cpu have nothing to run, and may it run offline work? */
+static bool bt_cpu_free(const struct bt_conf *conf, s32 cpu, u64 now)
+{
+	struct rq *rq = bpf_per_cpu_ptr(&runqueues, cpu);
+
+	return rq && !rq->nr_running && !bt_cpu_holds(conf, cpu, now);
+}
+
+/*
+ * Should the offline tasks queued on @self go back to the shared queue
+ * now? Yes if another CPU has nothing to run and may run them, or if
+ * @self holds offline work back: a task in a local queue runs without a
+ * dispatch, which is where holds are applied.
+ */
+static bool bt_release_locals(s32 self)
+{
+	struct bt_conf *conf = bt_get_conf();
+	u64 now = scx_bpf_now();
+	s32 cpu;
+
+	if (!conf || bt_cpu_holds(conf, self, now))
+		return true;
+	bpf_for(cpu, 0, bt_nr_cpus()) {
+		if (cpu != self && bt_cpu_free(conf, cpu, now))
+			return true;
+	}
+	return false;
+}
+
 /*
  * Online work took the CPU: count it against the offline task that was
- * running, and send the tasks queued here back to the shared queue so an
- * idle CPU can run them.
+ * running, and send the tasks queued here back to the shared queue if
+ * bt_release_locals() says so. This runs between the wakeup of the online
+ * task and its first instruction, so it does no more than it must:
+ * otherwise the tasks wait here (the preempted one at the head of the
+ * local queue, to go on as soon as the online work is done), and the 2 ms
+ * timer sends them on if a CPU frees up first (bt_return_locals()).
  */
 void BPF_STRUCT_OPS(bt_cpu_release, s32 cpu, struct scx_cpu_release_args *args)
 {
@@ -1058,7 +1092,8 @@ void BPF_STRUCT_OPS(bt_cpu_release, s32 cpu, struct scx_cpu_release_args *args)
 			__sync_fetch_and_add(&st->preempted, 1);
 		bc->stopped_cgid = 0;
 	}
-	scx_bpf_reenqueue_local();
+	if (bt_release_locals(cpu))
+		scx_bpf_reenqueue_local();
 }
 
 /*
@@ -1244,19 +1279,12 @@ static void bt_unpark(const struct bt_conf *conf, u64 now)
 	bpf_rcu_read_unlock();
 }
 
-/* Does @cpu have nothing to run, and may it run offline work? */
-static bool bt_cpu_free(const struct bt_conf *conf, s32 cpu, u64 now)
-{
-	struct rq *rq = bpf_per_cpu_ptr(&runqueues, cpu);
-
-	return rq && !rq->nr_running && !bt_cpu_holds(conf, cpu, now);
-}
-
 /*
- * Offline tasks that vacating moved to a CPU busy with online work wait in
- * its local queue for its ext_server or the end of its online work. Once
- * another CPU has nothing to run, they go back to the shared queue, whose
- * enqueue wakes an idle CPU for them.
+ * Offline tasks that vacating moved to a CPU busy with online work, or
+ * that online work preempted there (bt_cpu_release()), wait in its local
+ * queue for its ext_server or the end of its online work. Once another
+ * CPU has nothing to run, they go back to the shared queue, whose enqueue
+ * wakes an idle CPU for them.
  */
 static void bt_return_locals(const struct bt_conf *conf, u64 now)
 {
