@@ -27,7 +27,8 @@
 #   --name NAME    name of the run (its logs go to build/vm/NAME/)
 #   --quiet        do not echo the console; print it only on failure
 #
-# Environment: STRATOS_CACHE (cache directory), STRATOS_VM_KVM=1 (= --kvm).
+# Environment: STRATOS_CACHE (cache directory), STRATOS_VM_KVM=1 (= --kvm),
+# STRATOS_VM_APPEND (more kernel parameters, for experiments).
 
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -94,6 +95,8 @@ append+=" tsc=reliable mitigations=off rcupdate.rcu_cpu_stall_timeout=120"
 # tracing off, so nothing is recorded.
 append+=" trace_event=sched:sched_switch,sched:sched_process_fork"
 append+=",cgroup:cgroup_attach_task,cgroup:cgroup_rmdir"
+# More kernel parameters, for experiments (e.g. STRATOS_VM_APPEND=idle=poll).
+[ -z "${STRATOS_VM_APPEND:-}" ] || append+=" $STRATOS_VM_APPEND"
 initrd=()
 case "$kernel" in
 stock|7*)
