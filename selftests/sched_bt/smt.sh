@@ -13,19 +13,36 @@ sibling_of() {
 		awk -v c="$1" '{ for (i = 1; i <= NF; i++) if ($i != c) print $i }'
 }
 
-test_smt_expeller() {
-	local sib off on p o a0 b0 a1 b1 on_ms off_ms stalls
+# smt_need: skip without sched_ext or SMT siblings; sets the caller's
+# locals sib (CPU 0's sibling) and stalls (bt_stalls, for the trap).
+smt_need() {
 	have_sched_ext || skip "kernel without sched_ext"
 	sib=$(sibling_of 0)
 	[ -n "$sib" ] || skip "no SMT siblings (run the VM with --threads 2)"
 	stalls=$(bt_stalls)
-	# Passed, it leaves scx_bt loaded for the next case (fewer loads,
-	# fewer kernel text patches: see scx_bt.sh's bt_teardown).
+}
+
+# smt_keep_on_pass: at exit, check for watchdog ejections; a test that
+# passed leaves scx_bt loaded for the next case (fewer loads, fewer kernel
+# text patches: see scx_bt.sh's bt_teardown).
+smt_keep_on_pass() {
 	trap "rc=\$?; [ \$rc != 0 ] || bt_stall_check $stalls || rc=\$?; [ \$rc = 0 ] || stratosctl bt disable >/dev/null 2>&1; bt_cleanup; exit \$rc" EXIT
+}
+
+# smt_cgroups: load the module and make the caller's cgroups off (offline)
+# and on.
+smt_cgroups() {
 	load_module
 	off=$(bt_cg off)
 	on=$(bt_cg on)
 	stratosctl cgroup set "$off" class=offline
+}
+
+test_smt_expeller() {
+	local sib off on p o a0 b0 a1 b1 on_ms off_ms stalls
+	smt_need
+	smt_keep_on_pass
+	smt_cgroups
 	stratosctl bt enable smt-expel on
 	p=$(hog "$off" "$sib")
 	o=$(hog "$on" 0)
@@ -120,17 +137,11 @@ expelled() {
 # bt_switch too (Documentation/sched_bt.rst has the benchmark).
 test_smt_expel_at_switch() {
 	local sib off on p b t=/sys/kernel/tracing f n med e0 e1 k0 k1 x0 x1 stalls
-	have_sched_ext || skip "kernel without sched_ext"
-	sib=$(sibling_of 0)
-	[ -n "$sib" ] || skip "no SMT siblings (run the VM with --threads 2)"
+	smt_need
 	[ -d "$t/events/sched/sched_switch" ] || skip "no tracefs"
 	f=$(mktemp)
-	stalls=$(bt_stalls)
 	trap "rc=\$?; echo 0 >$t/tracing_on; rm -f $f; [ \$rc != 0 ] || bt_stall_check $stalls || rc=\$?; stratosctl bt disable >/dev/null 2>&1; bt_cleanup; exit \$rc" EXIT
-	load_module
-	off=$(bt_cg off)
-	on=$(bt_cg on)
-	stratosctl cgroup set "$off" class=offline
+	smt_cgroups
 	stratosctl bt enable smt-expel on
 	p=$(hog "$off" "$sib")
 	b=$(burster "$on" 0)
@@ -171,15 +182,9 @@ test_smt_expel_at_switch() {
 # scx_bt. 6 s of online load tell, well before the watchdog would.
 test_smt_pinned_offline_keeps_its_server() {
 	local sib off on p o1 o2 a0 a1 stalls
-	have_sched_ext || skip "kernel without sched_ext"
-	sib=$(sibling_of 0)
-	[ -n "$sib" ] || skip "no SMT siblings (run the VM with --threads 2)"
-	stalls=$(bt_stalls)
-	trap "rc=\$?; [ \$rc != 0 ] || bt_stall_check $stalls || rc=\$?; [ \$rc = 0 ] || stratosctl bt disable >/dev/null 2>&1; bt_cleanup; exit \$rc" EXIT
-	load_module
-	off=$(bt_cg off)
-	on=$(bt_cg on)
-	stratosctl cgroup set "$off" class=offline
+	smt_need
+	smt_keep_on_pass
+	smt_cgroups
 	# A 10 s watchdog, as in scx_bt.sh. The starvation guard's bound is
 	# raised from 1 s to 4 s: it would run the hog on a held idle CPU
 	# once a second, which could hide a stopped server.
