@@ -161,6 +161,15 @@ vc_work_measured() {
 	wait $!
 }
 
+# vc_per_vcore UNITS MVFILE SECONDS: work units per vcore-second, from the
+# units done in SECONDS at the mean mvcores MVFILE holds (two decimals).
+vc_per_vcore() {
+	local mv
+	mv=$(cat "$2" 2>/dev/null)
+	[ -n "$mv" ] && [ "$mv" -gt 0 ] || { echo "?"; return; }
+	awk -v u="$1" -v mv="$mv" -v s="$3" 'BEGIN { printf "%.2f", u * 1000 / (mv * s) }'
+}
+
 # vc_calibrate_e2e ROUNDS: the slow CPU's factor against the fast one's,
 # as the mean score of CPU 2 over the mean score of CPU 0 in ROUNDS
 # calibrations of slow-work.py (against a reference of 100, so that the
