@@ -50,6 +50,8 @@ struct stratos_vcore_limit {
 	u32 factor;		/* smoothed effective factor, millionths */
 	u32 quota;		/* last quota written, us */
 	u32 corr;		/* delivery correction, millionths */
+	u32 learnt;		/* windows the correction learnt from */
+	u32 learnt_factor;	/* factor when it began learning them */
 	u64 last_vcore;
 	u64 last_cpu;
 	u64 last_time;		/* ktime_get_ns() of the last round */
@@ -158,6 +160,7 @@ int stratos_vcore_limit_set(struct stratos_vcore_limit **limp, u32 limit,
 		/* What the old limit delivered says nothing of the new one. */
 		lim->held_rate = 0;
 		lim->was_bound = false;
+		lim->learnt = 0;
 		lim->quota = 0;		/* written at the next round */
 		return 0;
 	}
@@ -179,6 +182,7 @@ int stratos_vcore_limit_set(struct stratos_vcore_limit **limp, u32 limit,
 	lim->nr_throttled = vcore_nr_throttled(lim);
 	lim->limit = limit;
 	lim->factor = factor;
+	lim->learnt_factor = factor;
 	lim->corr = STRATOS_VCORE_FACTOR_SCALE;
 	lim->last_vcore = vcore;
 	lim->last_cpu = cpu;
@@ -214,12 +218,26 @@ void stratos_vcore_limit_free(struct stratos_vcore_limit *lim, bool restore)
 #define VCORE_LIMIT_WINDOW	10
 /* A quota within this of the one written is left alone, in millionths. */
 #define VCORE_LIMIT_DEADBAND_PPM	5000
+/* The correction's gain falls to 1 / (this + 1) of a window's error. */
+#define VCORE_LIMIT_LEARN_MAX		8
 
-/* Move the correction half way towards limit / @rate. */
+/*
+ * Move the correction towards limit / @rate: half way the first time, a
+ * third the next, and so on down to 1 / (VCORE_LIMIT_LEARN_MAX + 1): the
+ * mean of the first windows' corrections, then a moving average over
+ * about the last eight. One window's delivery is off by up to a burst (a
+ * tenth of it), and at a fixed half-step gain the correction followed
+ * that noise: it moved the quota by 2-5% every second or two, and each
+ * write is a lump of CPU time (see the top) that no window learnt from.
+ */
 static void vcore_limit_learn(struct stratos_vcore_limit *lim, u64 rate)
 {
-	s64 step = div64_s64(((s64)lim->limit - (s64)rate) * lim->corr,
-			     2 * (s64)rate);
+	s64 step;
+
+	if (lim->learnt < VCORE_LIMIT_LEARN_MAX)
+		lim->learnt++;
+	step = div64_s64(((s64)lim->limit - (s64)rate) * lim->corr,
+			 (s64)(lim->learnt + 1) * (s64)rate);
 
 	lim->corr = clamp_t(s64, (s64)lim->corr + step, VCORE_LIMIT_CORR_MIN,
 			    VCORE_LIMIT_CORR_MAX);
@@ -235,9 +253,11 @@ static void vcore_limit_learn(struct stratos_vcore_limit *lim, u64 rate)
  * again; at the end of a job it left the correction at its bound for the
  * next one. So a bound window is learnt from only once the windows on
  * either side of it were bound too, one window late. A window over the
- * limit counts at once, bound or not: the quota is too high, unless the
- * window held a write of cpu.max, whose lump (see the top) is the likelier
- * cause. Under the limit, a write's lump only hides some of a shortfall.
+ * limit counts at once, bound or not: the quota is too high. A window
+ * that held a write of cpu.max is not learnt from, whichever way it went
+ * (it may still confirm the one before it): its lump (see the top) makes
+ * it over-deliver more often than not, and learning only from the ones
+ * that came out under anyway would select shortfalls.
  */
 static void vcore_limit_correct(struct stratos_vcore_limit *lim, u64 dv,
 				u64 dt)
@@ -254,14 +274,14 @@ static void vcore_limit_correct(struct stratos_vcore_limit *lim, u64 dv,
 			 lim->win_time ?: 1);
 	throttled = vcore_nr_throttled(lim);
 	bound = throttled != lim->nr_throttled;
-	if (rate > lim->limit) {
-		if (!lim->wrote)
-			vcore_limit_learn(lim, rate);
+	if (rate > lim->limit && !lim->wrote) {
+		vcore_limit_learn(lim, rate);
 		lim->held_rate = 0;
 	} else {
 		if (bound && lim->held_rate)
 			vcore_limit_learn(lim, lim->held_rate);
-		lim->held_rate = bound && lim->was_bound ? rate : 0;
+		lim->held_rate = bound && lim->was_bound && !lim->wrote &&
+				 rate <= lim->limit ? rate : 0;
 	}
 	lim->nr_throttled = throttled;
 	lim->was_bound = bound;
@@ -288,6 +308,15 @@ void stratos_vcore_limit_tick(struct stratos_vcore_limit *lim, u64 vcore,
 		f = clamp_t(u64, f, STRATOS_VCORE_FACTOR_MIN,
 			    STRATOS_VCORE_FACTOR_MAX);
 		lim->factor = (lim->factor + f) / 2;
+	}
+	/*
+	 * Other CPUs (a move, a sibling coming or going) may deliver the
+	 * quota differently: learn the correction afresh, quickly.
+	 */
+	if (abs_diff(lim->factor, lim->learnt_factor) * 10 >
+	    lim->learnt_factor) {
+		lim->learnt = 0;
+		lim->learnt_factor = lim->factor;
 	}
 	lim->last_vcore = vcore;
 	lim->last_cpu = cpu;
