@@ -31,7 +31,10 @@
  *   SMT sibling runs an online task. A context switch to online work kicks
  *   the offline task off the sibling at once (bt_switch, on the sched_switch
  *   tracepoint); a tick of an offline task that finds its sibling online
- *   ends its slice too, for what a kick missed.
+ *   ends its slice too, for what a kick missed. Online work that left the
+ *   sibling less than smt_hold_ns ago still counts: online services run
+ *   in bursts with short gaps, and offline work let back into each gap
+ *   shares the core with the start of the next burst until its kick lands.
  *
  * - Weights between offline cgroups: tasks are ordered by virtual time in
  *   one queue; a task is charged its runtime scaled by 100 / weight, where
@@ -171,6 +174,7 @@ struct bt_cpu {
 	u64 stopped_cgid;	/* ... of one that stopped still runnable */
 	u32 wait_ticks;		/* consecutive ticks online work waited */
 	u32 smt_kicked;		/* bt_switch kicked the offline task here */
+	u64 online_left;	/* when online work last left this CPU */
 	u64 trapped_since;	/* timer only: see bt_rescue() */
 };
 
@@ -448,10 +452,14 @@ static s32 bt_online_waiting(s32 self)
 	return -1;
 }
 
-/* Does @cpu's SMT sibling run online work (anything but ext or idle)? */
-static bool bt_sibling_online(const struct bt_conf *conf, s32 cpu)
+/*
+ * Does @cpu's SMT sibling run online work (anything but ext or idle), or
+ * did it less than smt_hold_ns before @now?
+ */
+static bool bt_sibling_online(const struct bt_conf *conf, s32 cpu, u64 now)
 {
 	struct task_struct *curr;
+	struct bt_cpu *sbc;
 	u32 idx = cpu;
 	s32 sib;
 
@@ -467,7 +475,12 @@ static bool bt_sibling_online(const struct bt_conf *conf, s32 cpu)
 	if (sib < 0)
 		return false;
 	curr = scx_bpf_cpu_curr(sib);
-	return curr && curr->pid != 0 && curr->policy != SCHED_EXT_POLICY;
+	if (curr && curr->pid != 0 && curr->policy != SCHED_EXT_POLICY)
+		return true;
+	if (!conf->smt_hold_ns)
+		return false;
+	sbc = bt_get_cpu(sib);
+	return sbc && now - READ_ONCE(sbc->online_left) < conf->smt_hold_ns;
 }
 
 /* Is @p online work: neither an idle task nor an ext (offline) task? */
@@ -498,8 +511,10 @@ static __always_inline void bt_vacate_done(s32 cpu)
  * its slice, and the sibling's dispatch then holds offline work back while
  * this CPU stays online (bt_cpu_holds()). When the CPU leaves online work,
  * its held sibling is woken to take offline work again, instead of waiting
- * for the timer. Kicks are sent from an irq_work, as the runqueue lock is
- * held here. A switch to online work also ends this CPU's vacating.
+ * for the timer; with smt_hold_ns set, the sibling stays held that long
+ * (the next burst of online work often comes within it) and the timer
+ * wakes it. Kicks are sent from an irq_work, as the runqueue lock is held
+ * here. A switch to online work also ends this CPU's vacating.
  *
  * This runs on every context switch of every task, so the common cases
  * leave first: scx_bt not running, or a switch that stays on the same side
@@ -531,6 +546,13 @@ int BPF_PROG(bt_switch, bool preempt, struct task_struct *prev,
 	sib = smt_sibling[cpu & (BT_MAX_CPUS - 1)];
 	if (sib < 0)
 		return 0;
+	/* The sibling waits out the hold; the timer wakes it after. */
+	if (!to_online && conf->smt_hold_ns) {
+		bc = bt_get_cpu(cpu);
+		if (bc)
+			WRITE_ONCE(bc->online_left, scx_bpf_now());
+		return 0;
+	}
 	curr = scx_bpf_cpu_curr(sib);
 	if (!curr)
 		return 0;
@@ -581,7 +603,7 @@ static bool bt_cpu_holds(const struct bt_conf *conf, s32 cpu, u64 now)
 		return false;
 	if (now < bc->vacate_until || bt_over_budget(conf, bc, now))
 		return true;
-	return bt_sibling_online(conf, cpu);
+	return bt_sibling_online(conf, cpu, now);
 }
 
 /*
@@ -1006,7 +1028,7 @@ void BPF_STRUCT_OPS(bt_tick, struct task_struct *p)
 		return;
 	}
 	bc = bt_get_cpu(cpu);
-	if (bt_sibling_online(conf, cpu)) {
+	if (bt_sibling_online(conf, cpu, now)) {
 		p->scx.slice = 0;
 		/* Counted here, not again if a kick also came. */
 		if (bc)

@@ -28,6 +28,9 @@ struct bt_conf {
 	__u64 weights_gen;	/* bumped when bt_cgw changes */
 	__u64 watchdog_ns;	/* sched_ext watchdog timeout the loader set
 				 * (0: the kernel's default, 30 s) */
+	__u64 smt_hold_ns;	/* with smt_expel, a CPU whose sibling left
+				 * online work this recently still keeps
+				 * offline work off (default 0: off) */
 };
 
 /* bt_stats[cgroup id]: per cgroup of offline tasks. */

@@ -17,7 +17,11 @@
 # and the offline hog is in
 #   idle       a cpu.idle=1 cgroup (mainline, no expeller)
 #   expel-off  an offline cgroup under scx_bt, smt-expel off
-#   expel-on   the same, smt-expel on (the default)
+#   expel-on   the same, smt-expel on (the default, smt-hold 0: offline
+#              work may return to CPU 1 as soon as CPU 0 leaves online
+#              work)
+#   hold-2ms   the same with smt-hold 2000: it returns only once CPU 0
+#              has been out of online work for 2 ms
 # Columns: online and offline runtime in the traced window (all CPUs), the
 # hog's runtime by its own schedstat (a check on the trace), the overlap
 # in ms and as a share of online runtime. A last line gives what scx_bt's
@@ -255,7 +259,9 @@ for online in loop nginx; do
 	row "$online" expel-off
 	stratosctl bt set smt-expel on >/dev/null
 	row "$online" expel-on
-	stratosctl bt set smt-expel off >/dev/null
+	stratosctl bt set smt-hold 2000 >/dev/null
+	row "$online" hold-2ms
+	stratosctl bt set smt-expel off smt-hold 0 >/dev/null
 	kill_cg "$ON_CG"
 done
 switch_cost

@@ -128,6 +128,10 @@ test_scx_bt_lifecycle() {
 		fail "slice not updated"
 	expect_exit 2 stratosctl bt set budget 0
 	expect_exit 2 stratosctl bt set slice abc
+	expect_exit 2 stratosctl bt set smt-hold -1
+	expect_exit 2 stratosctl bt set smt-hold 10000001
+	[ "$(stratosctl -j bt status | jq .smt_hold_us)" = 0 ] ||
+		fail "smt-hold: not the default 0"
 	expect_exit 2 stratosctl bt set ext-server 5
 	expect_exit 2 stratosctl bt set watchdog 10000000
 	expect_exit 2 stratosctl bt enable watchdog 999999

@@ -67,16 +67,16 @@ test_smt_expeller() {
 	kill "$o"
 }
 
-# burster CG CPU: an online task on CPU that runs 2 ms, sleeps 8 ms, and so
-# on; its pid on stdout.
+# burster CG CPU [RUN_MS SLEEP_MS]: an online task on CPU that runs 2 ms,
+# sleeps 8 ms (or RUN_MS, SLEEP_MS), and so on; its pid on stdout.
 burster() {
 	taskset -c "$2" sh -c "echo \$\$ >$1/cgroup.procs; exec python3 -c '
 import time
 while True:
-    end = time.monotonic() + 0.002
+    end = time.monotonic() + ${3:-2} / 1000
     while time.monotonic() < end:
         pass
-    time.sleep(0.008)
+    time.sleep(${4:-8} / 1000)
 '" >/dev/null 2>&1 &
 	echo $!
 }
@@ -205,8 +205,51 @@ test_smt_pinned_offline_keeps_its_server() {
 	[ "$a1" -gt "$a0" ] || fail "the pinned offline hog never ran"
 }
 
+# smt-hold: online work that left the sibling less than smt-hold ago
+# still keeps offline work off. Online bursts of 2 ms, 1 ms apart: with
+# smt-hold 0 the offline hog returns to the sibling in every gap (and
+# meets the start of the next burst there until its kick lands); with
+# smt-hold 5 ms it stays off for as long as the bursts go on, and comes
+# back once they stop.
+test_smt_hold() {
+	local sib off on p b a0 a1 nohold_ms hold_ms after_ms stalls
+	smt_need
+	smt_keep_on_pass
+	smt_cgroups
+	stratosctl bt enable smt-expel on smt-hold 0
+	[ "$(stratosctl -j bt status | jq .smt_hold_us)" = 0 ] ||
+		fail "bt status: smt_hold_us is not 0 after 'bt enable smt-hold 0'"
+	p=$(hog "$off" "$sib")
+	b=$(burster "$on" 0 2 1)
+	wait_policy "$p" $SCHED_EXT
+	sleep 0.5
+	a0=$(runtime_ns "$p"); sleep 2; a1=$(runtime_ns "$p")
+	nohold_ms=$(((a1 - a0) / 1000000))
+	stratosctl bt set smt-hold 5000
+	[ "$(stratosctl -j bt status | jq .smt_hold_us)" = 5000 ] ||
+		fail "bt status: smt_hold_us is not 5000 after 'bt set smt-hold 5000'"
+	sleep 0.5
+	a0=$(runtime_ns "$p"); sleep 2; a1=$(runtime_ns "$p")
+	hold_ms=$(((a1 - a0) / 1000000))
+	kill "$b"
+	sleep 0.5
+	a0=$(runtime_ns "$p"); sleep 1; a1=$(runtime_ns "$p")
+	after_ms=$(((a1 - a0) / 1000000))
+	echo "offline hog on CPU $sib beside 2 ms bursts 1 ms apart on CPU 0, 2 s:" \
+		"smt-hold 0: $nohold_ms ms, smt-hold 5000: $hold_ms ms;" \
+		"then $after_ms ms in 1 s without them"
+	stratosctl -j bt stats
+	[ "$nohold_ms" -ge 100 ] ||
+		fail "with smt-hold 0 the hog got only $nohold_ms ms of the gaps: the case measured nothing"
+	[ $((hold_ms * 4)) -lt "$nohold_ms" ] ||
+		fail "smt-hold 5000 kept the hog off no better than smt-hold 0"
+	[ "$after_ms" -ge 500 ] ||
+		fail "the hog did not come back once online work stopped ($after_ms ms in 1 s)"
+}
+
 run_test "smt: offline work leaves the sibling of online work" test_smt_expeller
 run_test "smt: online work starting kicks offline work off its sibling" test_smt_expel_at_switch
 run_test "smt: a pinned offline task held beside online work keeps its ext_server" test_smt_pinned_offline_keeps_its_server
+run_test "smt: offline work stays off the sibling between online bursts (smt-hold)" test_smt_hold
 stratosctl bt disable >/dev/null 2>&1 || true
 unload_module

@@ -47,8 +47,8 @@ static const struct keyword bt_cmds[] = {
 	{ NULL, 0 },
 };
 
-enum { K_SLICE, K_VACATE, K_STARVE, K_GUARD, K_SMT, K_BUDGET, K_EXTSRV,
-       K_WATCHDOG };
+enum { K_SLICE, K_VACATE, K_STARVE, K_GUARD, K_SMT, K_SMT_HOLD, K_BUDGET,
+       K_EXTSRV, K_WATCHDOG };
 
 /* sched_ext's bounds for ops.timeout_ms (SCX_WATCHDOG_MAX_TIMEOUT). */
 #define BT_WATCHDOG_MIN_US	1000000ULL
@@ -60,6 +60,7 @@ static const struct keyword bt_keys[] = {
 	{ "starve", K_STARVE },
 	{ "guard", K_GUARD },
 	{ "smt-expel", K_SMT },
+	{ "smt-hold", K_SMT_HOLD },
 	{ "budget", K_BUDGET },
 	{ "ext-server", K_EXTSRV },
 	{ "watchdog", K_WATCHDOG },
@@ -100,6 +101,8 @@ static void bt_help(void)
 "  guard N        the slice it then gets (default 1000)\n"
 "  smt-expel on|off  keep offline work off CPUs whose SMT sibling runs\n"
 "                 online work (default on)\n"
+"  smt-hold N     ... and off those whose sibling left online work less than\n"
+"                 N ago (default 0: only while it runs)\n"
 "  budget PCT     share of each CPU offline work may use, 1-100 (default 100)\n"
 "  ext-server N   sched_ext deadline server runtime per second, per CPU\n"
 "                 (enable only; default 10000; 'keep' leaves it alone)\n"
@@ -291,6 +294,8 @@ static int parse_key(const struct kv *kv, struct bt_conf *c, bool enable)
 		return parse_usec(kv, 1000, &c->starve_ns);
 	case K_GUARD:
 		return parse_usec(kv, 100, &c->guard_slice_ns);
+	case K_SMT_HOLD:
+		return parse_usec(kv, 0, &c->smt_hold_ns);
 	case K_SMT:
 		if (strcmp(kv->value, "on") && strcmp(kv->value, "off"))
 			return usage_err("smt-expel takes 'on' or 'off', not '%s'",
@@ -880,6 +885,8 @@ static int bt_status(struct ctx *ctx, int argc, char **argv)
 			conf.guard_slice_ns / 1000);
 		out_str(OUT_ANY, "smt_expel", "smt-expel",
 			conf.smt_expel ? "on" : "off");
+		out_u64(OUT_ANY, "smt_hold_us", "smt-hold",
+			conf.smt_hold_ns / 1000);
 		out_u64(OUT_ANY, "budget_pct", "budget", conf.budget_pct);
 		out_u64(OUT_ANY, "watchdog_us", "watchdog",
 			(conf.watchdog_ns ?: BT_WATCHDOG_MAX_US * 1000) / 1000);
