@@ -111,6 +111,7 @@ s32 scx_bpf_pick_idle_cpu(const struct cpumask *cpus_allowed,
 u64 scx_bpf_now(void) __ksym;
 struct task_struct *scx_bpf_cpu_curr(s32 cpu) __ksym;
 struct task_struct *scx_bpf_dsq_peek(u64 dsq_id) __ksym;
+void scx_bpf_dump_bstr(char *fmt, unsigned long long *data, u32 data__sz) __ksym;
 struct cgroup *scx_bpf_task_cgroup(struct task_struct *p) __ksym;
 void bpf_cgroup_release(struct cgroup *cgrp) __ksym;
 struct cgroup *bpf_cgroup_ancestor(struct cgroup *cgrp, int level) __ksym;
@@ -161,6 +162,13 @@ struct {
 	__type(key, u32);
 	__type(value, struct bt_exit_info);
 } bt_exit_rec SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, u32);
+	__type(value, struct bt_exit_dump);
+} bt_exit_dump SEC(".maps");
 
 /* Per CPU: why it holds offline work back, and its budget window. */
 struct bt_cpu {
@@ -1390,6 +1398,7 @@ s32 BPF_STRUCT_OPS_SLEEPABLE(bt_init)
 
 void BPF_STRUCT_OPS(bt_exit, struct scx_exit_info *ei)
 {
+	struct bt_exit_dump *dump;
 	struct bt_exit_info *rec;
 	u32 zero = 0;
 
@@ -1402,6 +1411,49 @@ void BPF_STRUCT_OPS(bt_exit, struct scx_exit_info *ei)
 	rec->at_ns = bpf_ktime_get_ns();
 	bpf_probe_read_kernel_str(rec->reason, sizeof(rec->reason), ei->reason);
 	bpf_probe_read_kernel_str(rec->msg, sizeof(rec->msg), ei->msg);
+	/* The kernel fills the dump on error exits only. */
+	dump = bpf_map_lookup_elem(&bt_exit_dump, &zero);
+	if (dump && ei->dump)
+		bpf_probe_read_kernel_str(dump->text, sizeof(dump->text),
+					  ei->dump);
+}
+
+/*
+ * Lines of our own in the kernel's dump of each CPU when scx_bt is ejected
+ * on an error (bt_exit() keeps the dump; 'stratosctl bt dump' prints it):
+ * what runs the CPU's offline tasks under online load, its ext_server,
+ * and why scx_bt holds offline work back there.
+ */
+void BPF_STRUCT_OPS(bt_dump_cpu, struct scx_dump_ctx *dctx, s32 cpu, bool idle)
+{
+	static char srv_fmt[] = "bt: ext_server active=%llu throttled=%llu "
+				"defer_armed=%llu defer_running=%llu "
+				"defer_idle=%llu runtime=%lld deadline=%llu\n";
+	static char cpu_fmt[] = "bt: now=%llu vacate_until=%llu "
+				"trapped_since=%llu online_left=%llu "
+				"online_nr=%llu";
+	struct rq *rq = bpf_per_cpu_ptr(&runqueues, cpu);
+	struct bt_cpu *bc = bt_get_cpu(cpu);
+	unsigned long long v[7];
+
+	if (!rq)
+		return;
+	v[0] = BPF_CORE_READ_BITFIELD(rq, ext_server.dl_server_active);
+	v[1] = BPF_CORE_READ_BITFIELD(rq, ext_server.dl_throttled);
+	v[2] = BPF_CORE_READ_BITFIELD(rq, ext_server.dl_defer_armed);
+	v[3] = BPF_CORE_READ_BITFIELD(rq, ext_server.dl_defer_running);
+	v[4] = BPF_CORE_READ_BITFIELD(rq, ext_server.dl_defer_idle);
+	v[5] = rq->ext_server.runtime;
+	v[6] = rq->ext_server.deadline;
+	scx_bpf_dump_bstr(srv_fmt, v, sizeof(v));
+	if (!bc)
+		return;
+	v[0] = scx_bpf_now();
+	v[1] = bc->vacate_until;
+	v[2] = bc->trapped_since;
+	v[3] = bc->online_left;
+	v[4] = bt_online_nr(cpu);
+	scx_bpf_dump_bstr(cpu_fmt, v, 5 * sizeof(v[0]));
 }
 
 SEC(".struct_ops.link")
@@ -1418,9 +1470,11 @@ struct sched_ext_ops bt_ops = {
 	.cgroup_init	= (void *)bt_cgroup_init,
 	.cgroup_exit	= (void *)bt_cgroup_exit,
 	.cgroup_set_bandwidth = (void *)bt_cgroup_set_bandwidth,
+	.dump_cpu	= (void *)bt_dump_cpu,
 	.init		= (void *)bt_init,
 	.exit		= (void *)bt_exit,
 	/* ENQ_LAST: a CPU that holds offline work back may idle with one. */
 	.flags		= SCX_OPS_SWITCH_PARTIAL | SCX_OPS_ENQ_LAST,
+	.exit_dump_len	= BT_DUMP_LEN,
 	.name		= "bt",
 };

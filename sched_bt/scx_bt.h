@@ -10,6 +10,7 @@
 #define BT_PIN_DIR	"/sys/fs/bpf/stratos_bt"
 #define BT_REASON_LEN	128
 #define BT_MSG_LEN	256
+#define BT_DUMP_LEN	32768	/* the kernel's state dump on an error exit */
 
 /* bt_conf[0]: tunables, changeable at run time without reloading. */
 struct bt_conf {
@@ -51,6 +52,15 @@ struct bt_exit_info {
 	__u64 at_ns;		/* CLOCK_MONOTONIC (BPF ktime) */
 	char reason[BT_REASON_LEN];
 	char msg[BT_MSG_LEN];
+};
+
+/*
+ * bt_exit_dump[0]: the kernel's dump of every CPU and its tasks when
+ * sched_ext ejected scx_bt on an error (a watchdog stall, say), written by
+ * ops.exit; empty otherwise. Lines from ops.dump_cpu start with "bt:".
+ */
+struct bt_exit_dump {
+	char text[BT_DUMP_LEN];
 };
 
 #endif /* __SCX_BT_H */

@@ -81,6 +81,9 @@ bt_stall_check() {
 	local line pid cpus
 
 	[ "$(bt_stalls)" -gt "$1" ] || return 0
+	# The kernel's dump of every CPU at the ejection, with scx_bt's own
+	# lines ("bt:"), for whoever reads the log.
+	stratosctl bt dump 2>&1 | head -n 200
 	line=$(dmesg | grep -A1 'disabled (runnable task stall)' | tail -n 1)
 	echo "$line"
 	pid=$(sed -nE 's/.*\[([0-9]+)\] failed to run.*/\1/p' <<<"$line")

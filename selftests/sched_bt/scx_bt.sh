@@ -154,6 +154,11 @@ test_scx_bt_lifecycle() {
 	setpriv --reuid=stratostest --regid=stratostest --clear-groups \
 		"$STRATOSCTL" -j bt stats | jq -e 'length > 0' >/dev/null ||
 		fail "bt stats refused to an unprivileged user"
+	# No ejection, so no kernel dump to show.
+	expect_output "^no dump: " stratosctl bt dump
+	[ "$(stratosctl -j bt dump | jq -r .dump)" = "" ] ||
+		fail "bt dump -j: a dump while scx_bt runs"
+	expect_exit 2 stratosctl bt dump extra
 	out=$(stratosctl bt disable 2>&1)
 	echo "$out" | grep -Eqi 'warn|error|cannot' && fail "bt disable said: $out"
 	[ "$(cat /sys/kernel/sched_ext/state)" = disabled ] || fail "not disabled"
@@ -167,6 +172,7 @@ test_scx_bt_lifecycle() {
 	# Disabling let go of the map: no statistics, and a message that says why.
 	expect_exit 1 stratosctl bt stats
 	expect_output "scx_bt is not enabled" stratosctl bt stats
+	expect_exit 1 stratosctl bt dump
 }
 
 # The module tells agents when scx_bt starts and stops (the fallback), from

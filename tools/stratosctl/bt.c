@@ -36,7 +36,7 @@
 #define EXT_SERVER_DIR	"/sys/kernel/debug/sched/ext_server"
 #define BT_MAX_CPUS	1024
 
-enum { BT_ENABLE, BT_DISABLE, BT_STATUS, BT_SET, BT_STATS };
+enum { BT_ENABLE, BT_DISABLE, BT_STATUS, BT_SET, BT_STATS, BT_DUMP };
 
 static const struct keyword bt_cmds[] = {
 	{ "enable", BT_ENABLE },
@@ -44,6 +44,7 @@ static const struct keyword bt_cmds[] = {
 	{ "status", BT_STATUS },
 	{ "set", BT_SET },
 	{ "stats", BT_STATS },
+	{ "dump", BT_DUMP },
 	{ NULL, 0 },
 };
 
@@ -86,11 +87,14 @@ static void bt_help(void)
 "       stratosctl bt disable\n"
 "       stratosctl bt status\n"
 "       stratosctl bt stats\n"
+"       stratosctl bt dump\n"
 "\n"
 "scx_bt schedules the tasks of offline cgroups (sched_ext, partial mode):\n"
 "online work preempts them at once, and they run on whatever CPU time\n"
 "online work leaves. It stays loaded after stratosctl exits. Without it the\n"
-"offline cgroups keep cpu.idle semantics (the fallback).\n"
+"offline cgroups keep cpu.idle semantics (the fallback). 'bt dump' prints\n"
+"the kernel's state dump of the last ejection on an error (a watchdog\n"
+"stall), kept until 'bt disable'.\n"
 "\n"
 "Keys (enable and set; times in microseconds):\n"
 "  slice N        offline time slice (default 20000)\n"
@@ -445,8 +449,8 @@ static int pin_map(struct bpf_object *obj, const char *name)
 }
 
 static const char *const bt_pins[] = {
-	"bt_conf", "bt_stats", "bt_cgw", "bt_exit_rec", "bt_timers", "link",
-	"switch_link",
+	"bt_conf", "bt_stats", "bt_cgw", "bt_exit_rec", "bt_exit_dump",
+	"bt_timers", "link", "switch_link",
 };
 
 /*
@@ -630,6 +634,7 @@ static int bt_load(struct bt_conf *conf)
 	if (!ret)
 		ret = pin_map(obj, "bt_conf") ?: pin_map(obj, "bt_stats") ?:
 		      pin_map(obj, "bt_cgw") ?: pin_map(obj, "bt_exit_rec") ?:
+		      pin_map(obj, "bt_exit_dump") ?:
 		      /*
 		       * The kernel cancels a map's bpf_timers when its last
 		       * user reference (fd or pin) goes: without this pin
@@ -1072,6 +1077,53 @@ static int bt_stats(struct ctx *ctx, int argc, char **argv)
 	return EXIT_SUCCESS;
 }
 
+/*
+ * The kernel's dump of its scheduler state when it ejected scx_bt on an
+ * error, kept by scx_bt's ops.exit until 'bt disable'. Empty after a
+ * clean stop or none.
+ */
+static int bt_dump(struct ctx *ctx, int argc, char **argv)
+{
+	struct bt_exit_dump *dump;
+	int fd, zero = 0, ret;
+
+	if (want_help(ctx, argc, argv) || argc) {
+		bt_help();
+		return argc ? EXIT_USAGE : EXIT_SUCCESS;
+	}
+	fd = pinned_fd("bt_exit_dump");
+	if (fd < 0) {
+		pr_err("scx_bt is not enabled (stratosctl bt enable)");
+		return EXIT_FAILURE;
+	}
+	dump = calloc(1, sizeof(*dump));
+	if (!dump) {
+		close(fd);
+		pr_err("out of memory");
+		return EXIT_FAILURE;
+	}
+	ret = bpf_map_lookup_elem(fd, &zero, dump) ? -errno : 0;
+	close(fd);
+	if (ret) {
+		free(dump);
+		pr_err("cannot read scx_bt's exit dump: %s", strerror(-ret));
+		return EXIT_FAILURE;
+	}
+	dump->text[sizeof(dump->text) - 1] = '\0';
+	if (out_is_json()) {
+		out_open_object(NULL);
+		out_str(OUT_JSON, "dump", NULL, dump->text);
+		out_close_object();
+		out_nl();
+	} else if (dump->text[0]) {
+		fputs(dump->text, stdout);
+	} else {
+		printf("no dump: scx_bt has not been ejected on an error since it was enabled\n");
+	}
+	free(dump);
+	return EXIT_SUCCESS;
+}
+
 int do_bt(struct ctx *ctx, int argc, char **argv)
 {
 	int cmd;
@@ -1095,6 +1147,8 @@ int do_bt(struct ctx *ctx, int argc, char **argv)
 		return bt_set(ctx, argc - 1, argv + 1);
 	case BT_STATS:
 		return bt_stats(ctx, argc - 1, argv + 1);
+	case BT_DUMP:
+		return bt_dump(ctx, argc - 1, argv + 1);
 	}
 	return kw_fail(bt_cmds, argv[0], strlen(argv[0]), cmd, "bt command");
 }
