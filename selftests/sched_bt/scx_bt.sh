@@ -243,15 +243,86 @@ bt_vacated() {
 		'[.[] | select(.path == $p) | .vacated] | add // 0'
 }
 
-# The placement gap with an offline hog pinned to CPU 0 and three online
-# loops allowed on CPUs 0-1. Mainline never moves them onto CPU 0 while it
-# runs only ext work. A pinned hog cannot leave CPU 0's runqueue, so
-# vacating cannot help it (Documentation/sched_bt.rst, Limits) and it
-# must not try: that would idle CPU 0 for nothing. CPUs 0-1 are SMT
-# siblings, and the expeller holds the hog back. Measured with vacating
-# off, then on: the second window must vacate nothing.
+# psr_of PID: the CPU whose runqueue holds PID (field 39 of its stat).
+psr_of() {
+	local f
+
+	read -r -a f <"/proc/$1/stat" 2>/dev/null || { echo -1; return; }
+	echo "${f[38]}"
+}
+
+# spread_samples PID...: of 20 samples 0.1 s apart, how many found one of
+# the PIDs on CPU 0 and one on CPU 1. A count of runqueues, not of time:
+# TCG noise moves CPU time about, not where the fair class put a task.
+spread_samples() {
+	local n=0 i p on0 on1 c
+
+	for i in $(seq 20); do
+		on0=0; on1=0
+		for p in "$@"; do
+			c=$(psr_of "$p")
+			[ "$c" = 0 ] && on0=1
+			[ "$c" = 1 ] && on1=1
+		done
+		[ $((on0 + on1)) = 2 ] && n=$((n + 1))
+		sleep 0.1
+	done
+	echo "$n"
+}
+
+# online_on_cpu1 CG: three online loops in CG started on CPU 1, then
+# allowed on CPUs 0-1; prints their pids. The worst start for placement
+# (every loop queued on one CPU), as in Documentation/sched_bt.rst's
+# measurement of the gap: fork and exec placement would otherwise spread
+# them some of the time by luck, and a test would pass or fail with it.
+online_on_cpu1() {
+	local pids= p
+
+	for p in 1 2 3; do pids="$pids $(hog "$1" 1)"; done
+	sleep 0.5
+	for p in $pids; do taskset -pc 0-1 "$p" >/dev/null; done
+	echo $pids
+}
+
+# The placement gap with the defaults: three online loops queued on CPU 1,
+# allowed on CPUs 0-1, and an offline hog allowed there too, running on
+# CPU 0. Mainline never moves a loop onto CPU 0 while the hog is counted
+# on its runqueue. With the SMT expeller on (the default), CPU 0 holds the
+# hog back while CPU 1 runs online work, and scx_bt must not keep it
+# counted there (vacating on its own: the next test).
 test_scx_bt_offline_placement() {
-	local off on p o1 o2 o3 s_off s_on t_off t_on o i v0 v1
+	local off on p online n i0 idle
+	bt_setup
+	BT_KEEP=1
+	[ "$(nproc)" -ge 2 ] || skip "needs 2 CPUs"
+	off=$(bt_cg off)
+	on=$(bt_cg on)
+	stratosctl cgroup set "$off" class=offline
+	p=$(hog "$off" 0-1)
+	bt_enable
+	wait_policy "$p" $SCHED_EXT
+	online=$(online_on_cpu1 "$on")
+	sleep 1
+	i0=$(idle_ms 0 1)
+	n=$(spread_samples $online)
+	idle=$(($(idle_ms 0 1) - i0))
+	echo "online loops on both CPUs 0 and 1 in $n of 20 samples; CPUs 0-1 idle $idle ms"
+	stratosctl -j bt stats
+	[ "$n" -ge 15 ] ||
+		fail "online work did not spread onto CPU 0: both CPUs in $n of 20 samples"
+	# About 2 s of wall time on two CPUs: a tenth of it idle is too much.
+	[ "$idle" -lt 400 ] ||
+		fail "CPUs 0-1 idle for $idle ms beside three online loops"
+}
+
+# The same with the offline hog pinned to CPU 0, the known limit of
+# Documentation/sched_bt.rst: a pinned task cannot leave CPU 0's runqueue,
+# and the fair class balances nothing onto a CPU whose runqueue counts a
+# task. Vacating cannot help it and must not try (that would idle CPU 0
+# for nothing): measured with vacating off, then on, the second window
+# must vacate nothing. The loops staying on CPU 1 is reported as TODO.
+test_scx_bt_offline_placement_pinned() {
+	local off on p online v0 v1 n
 	bt_setup
 	BT_KEEP=1
 	[ "$(nproc)" -ge 2 ] || skip "needs 2 CPUs"
@@ -259,43 +330,38 @@ test_scx_bt_offline_placement() {
 	on=$(bt_cg on)
 	stratosctl cgroup set "$off" class=offline
 	p=$(hog "$off" 0)
-	# With the defaults: CPUs 0 and 1 are SMT siblings, so the expeller
-	# holds the hog back while CPU 1 runs online work.
 	bt_enable vacate 0
-	o1=$(hog "$on" 0-1); o2=$(hog "$on" 0-1); o3=$(hog "$on" 0-1)
+	# Until then the hog runs in the cpu.idle fallback, and CPU 0 is
+	# idle to the fair class (sched_idle_cpu()).
+	wait_policy "$p" $SCHED_EXT
+	online=$(online_on_cpu1 "$on")
 	sleep 1
-	s_off=$(SHARE_IDLE="0 1" share "$o1" "$o2" "$o3" "$p")
+	n=$(spread_samples $online)
+	echo "vacate off: online loops on both CPUs 0 and 1 in $n of 20 samples"
 	stratosctl bt set vacate 4000
 	sleep 1
 	v0=$(bt_vacated "$off")
-	s_on=$(SHARE_IDLE="0 1" share "$o1" "$o2" "$o3" "$p")
+	n=$(spread_samples $online)
 	v1=$(bt_vacated "$off")
-	echo "vacate off: online1-3, offline, CPUs 0-1 idle ms: $s_off"
-	echo "vacate on:  online1-3, offline, CPUs 0-1 idle ms: $s_on"
+	echo "vacate on:  online loops on both CPUs 0 and 1 in $n of 20 samples"
 	stratosctl -j bt stats
 	[ "$v1" = "$v0" ] ||
 		fail "the pinned hog vacated CPU 0 $((v1 - v0)) times: it cannot leave it"
-	set -- $s_off; t_off=$(($1 + $2 + $3))
-	set -- $s_on; t_on=$(($1 + $2 + $3)); o=$4; i=$5
-	echo "online total: $t_off ms without vacating, $t_on ms with"
-	[ $((i * 10)) -lt $((t_on + o + i)) ] ||
-		fail "CPUs 0-1 idle for $i ms of $((t_on + o + i)) beside three online loops"
-	# Left alone, the fair class keeps the three online hogs on CPU 1 and
-	# the offline hog owns CPU 0: it gets about half the time of CPUs
-	# 0-1. Spread, online work takes both and offline nearly nothing.
-	# Shares, not totals: vCPUs get less than a full host core when the
-	# host is busy, so totals in ms say little.
-	[ $((o * 5)) -lt $((t_on + o)) ] ||
-		fail "online work did not spread onto CPU 0: offline got $o ms of $((t_on + o))"
+	if [ "$n" -lt 15 ]; then
+		echo "TODO: online work stays off CPU 0, whose only task is an offline task pinned there (known limit, Documentation/sched_bt.rst)"
+		return "$STRATOS_TODO"
+	fi
 }
 
-# Vacating on its own, without the SMT expeller: three online loops and an
-# offline hog, all allowed on CPUs 0-1. A vacating CPU must hand its
-# offline task to another CPU's queue, or the fair class pulls nothing onto
-# it (a runnable task still counts on its runqueue): before that, the hog
-# kept 16-52% of the two CPUs here with vacating on.
+# Vacating on its own, without the SMT expeller: three online loops queued
+# on CPU 1 and an offline hog on CPU 0, all allowed on CPUs 0-1. Without
+# vacating the loops stay on CPU 1 (measured: 0 of 10 samples on CPU 0 in
+# 5 s). A vacating CPU must also hand its offline task to another CPU's
+# queue, or the fair class pulls nothing onto it (a runnable task still
+# counts on its runqueue): before that, the hog kept 16-52% of the two
+# CPUs here with vacating on.
 test_scx_bt_offline_vacate_moves() {
-	local off on p o1 o2 o3 s o t i
+	local off on p online s o t i
 	bt_setup
 	BT_KEEP=1
 	[ "$(nproc)" -ge 2 ] || skip "needs 2 CPUs"
@@ -305,9 +371,10 @@ test_scx_bt_offline_vacate_moves() {
 	p=$(hog "$off" 0-1)
 	bt_enable
 	stratosctl bt set smt-expel off
-	o1=$(hog "$on" 0-1); o2=$(hog "$on" 0-1); o3=$(hog "$on" 0-1)
+	wait_policy "$p" $SCHED_EXT
+	online=$(online_on_cpu1 "$on")
 	sleep 1
-	s=$(SHARE_IDLE="0 1" share "$o1" "$o2" "$o3" "$p")
+	s=$(SHARE_IDLE="0 1" share $online "$p")
 	stratosctl bt set smt-expel on
 	echo "online1-3, offline, CPUs 0-1 idle ms: $s"
 	stratosctl -j bt stats
@@ -480,6 +547,7 @@ run_test "fallback: events when scx_bt starts and stops" test_fallback_scx_bt_ev
 run_test "scx_bt: offline hog preempted by online hog" test_scx_bt_offline_preempted
 run_test "scx_bt: work conservation" test_scx_bt_work_conserving
 run_test "scx_bt: online spreads onto offline-only CPU (placement)" test_scx_bt_offline_placement
+run_test "scx_bt: online beside an offline task pinned to one CPU (placement, known limit)" test_scx_bt_offline_placement_pinned
 run_test "scx_bt: vacating hands offline work away, online spreads (no SMT rule)" test_scx_bt_offline_vacate_moves
 run_test "scx_bt: weights between offline cgroups" test_scx_bt_offline_weights
 run_test "scx_bt: offline budget, changed at run time" test_scx_bt_offline_budget
