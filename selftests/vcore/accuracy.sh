@@ -103,7 +103,7 @@ test_vcore_calibrate_emulated_slow_class() {
 	load_module
 	vc_warm_workload
 	json=$(SLOW_CPUS=2-3 SLOW_SCALE=2 stratosctl -j vcore calibrate seconds 0.5 \
-		apply workload "$SELFTESTS/vcore/slow-work.py" 2>/dev/null)
+		apply workload $VC_WORKLOAD 2>/dev/null)
 	echo "$json"
 	i2=$(stratosctl -j vcore factors show 2 | jq '.[0].idle_ppm')
 	# Applied: CPU 2 does half the work per CPU-second of the fastest.
@@ -136,10 +136,21 @@ test_vcore_calibrate_repeatable() {
 	done
 }
 
+# The workload as the measured runs start it: with the address space
+# randomisation off and a fixed hash seed. Under icount its work per
+# CPU-second then depends on the instructions alone; with randomisation,
+# the layout each process drew moved it between two levels 1.5% apart
+# (CPU 0 scored 1418849-1421309 or 1443936-1444398 in 4 s calibrations,
+# CPU 2 693773-694591 or 705266; the factor of CPU 2 from 0.480 to 0.496),
+# and a calibration and a run drawing different levels cost the end to
+# end case up to 5%. Fixed, six calibrations read 1441961-1443465 and
+# 705138-705889 (factor 0.4886-0.4895).
+VC_WORKLOAD="setarch $(uname -m) -R env PYTHONHASHSEED=0 $SELFTESTS/vcore/slow-work.py"
+
 # vc_warm_workload: run slow-work.py once, so that no measured run pays
 # for reading Python from a cold page cache.
 vc_warm_workload() {
-	"$SELFTESTS/vcore/slow-work.py" 0.1 >/dev/null
+	$VC_WORKLOAD 0.1 >/dev/null
 }
 
 # vc_work CGROUP_DIR CPU SECONDS OUT: slow-work.py in the cgroup, pinned to
@@ -147,18 +158,22 @@ vc_warm_workload() {
 # settles (its correction term halves its error each second); the units
 # it did go to OUT.
 vc_work() {
-	taskset -c "$2" sh -c 'echo $$ >"$1/cgroup.procs" &&
+	taskset -c "$2" sh -c 'echo $$ >"$1/cgroup.procs" && shift &&
 		exec env SLOW_CPUS=2-3 SLOW_SCALE=2 WARM_SECONDS=8 \
-			WALL_SECONDS="$2" "$3"' \
-		sh "$1" "$3" "$SELFTESTS/vcore/slow-work.py" >"$4"
+			WALL_SECONDS="$0" "$@"' \
+		"$3" "$1" $VC_WORKLOAD >"$4"
 }
 
-# vc_work_measured CGROUP_DIR CPU SECONDS OUT: vc_work, and the mvcores
-# the cgroup used over the counted SECONDS in OUT.mv.
+# vc_work_measured CGROUP_DIR CPU SECONDS OUT: vc_work, the mvcores the
+# cgroup used over the counted SECONDS in OUT.mv, and the quota the loop
+# left in cpu.max in OUT.quota (which link erred, if the case fails).
 vc_work_measured() {
+	local quota _
 	(sleep 8 && vc_mvcores "$1" "$3" >"$4.mv") &
 	vc_work "$@"
 	wait $!
+	read -r quota _ <"$1/cpu.max"
+	echo "$quota" >"$4.quota"
 }
 
 # vc_per_vcore UNITS MVFILE SECONDS: work units per vcore-second, from the
@@ -178,8 +193,7 @@ vc_calibrate_e2e() {
 	local i
 	for i in $(seq "$1"); do
 		SLOW_CPUS=2-3 SLOW_SCALE=2 stratosctl -j vcore calibrate 0,2 \
-			seconds 4 reference 100 \
-			workload "$SELFTESTS/vcore/slow-work.py" 2>/dev/null
+			seconds 4 reference 100 workload $VC_WORKLOAD 2>/dev/null
 	done | jq -rs '(map(.cpus[1].idle_ppm) | add) / (map(.cpus[0].idle_ppm) | add) * 1000000 | round / 1000000'
 }
 
@@ -191,15 +205,14 @@ vc_calibrate_e2e() {
 # the CPU time. The runs take turns, so that neither competes with the
 # other for the emulator (under icount, busy vCPUs share guest time).
 #
-# Each link of that chain varies by about 1% from one process or second
-# to the next even in icount, since every vCPU runs on one instruction
-# clock and a task's CPU-second holds less of its own work while others
-# run: a calibration (4 s runs scored CPU 2 between 0.47 and 0.50), the
-# work a process does per CPU-second (within 1% over 20 s), and the vcores
-# a 0.3-vcore limit delivers (296 to 304 mvcores). Single rounds differed
-# by up to 4.5%. So the case is three rounds of three calibrations and
-# alternating fast and slow runs, and compares the totals; each round is
-# printed.
+# Each link of that chain varied by about 1% from one process or second
+# to the next even in icount: a calibration (4 s runs scored CPU 2
+# between 0.47 and 0.50) and the work a process did per CPU-second, both
+# from the address layout each process drew (VC_WORKLOAD now fixes it),
+# and the vcores a 0.3-vcore limit delivers (296 to 306 mvcores). Single
+# rounds differed by up to 4.5%. So the case is three rounds of three
+# calibrations and alternating fast and slow runs, and compares the
+# totals; each round is printed.
 test_vcore_e2e_emulated_classes() {
 	local fast slow out r uf=0 us=0 mf=0 ms=0 f2
 	vc_need_smt
@@ -228,7 +241,8 @@ test_vcore_e2e_emulated_classes() {
 		echo "round $r: units fast $(cat "$out/fast"), slow $(cat "$out/slow");" \
 			"mvcores fast $(cat "$out/fast.mv"), slow $(cat "$out/slow.mv");" \
 			"units per vcore-second fast $(vc_per_vcore "$(cat "$out/fast")" "$out/fast.mv" 20)," \
-			"slow $(vc_per_vcore "$(cat "$out/slow")" "$out/slow.mv" 20)"
+			"slow $(vc_per_vcore "$(cat "$out/slow")" "$out/slow.mv" 20);" \
+			"quota at the end fast $(cat "$out/fast.quota"), slow $(cat "$out/slow.quota") us"
 		uf=$((uf + $(cat "$out/fast")))
 		us=$((us + $(cat "$out/slow")))
 		mf=$((mf + $(cat "$out/fast.mv")))
