@@ -72,6 +72,23 @@ bt_stalls() {
 	dmesg | grep -c 'disabled (runnable task stall)' || true
 }
 
+# bt_dump_summary PID: the kernel's dump of every CPU at the ejection
+# (stratosctl bt dump), whole into the VM's result directory, and in the
+# test's log the lines that say why PID did not run: each CPU's header,
+# its current task and scx_bt's state ("bt:"), and PID's own entry. A
+# failed test's log keeps only its last 40 lines.
+bt_dump_summary() {
+	local f=/run/result/bt-dump-$1.txt
+
+	if [ -d /run/result ] && stratosctl bt dump >"$f" 2>&1; then
+		echo "whole dump: build/vm/<name>/result/${f##*/}"
+	fi
+	stratosctl bt dump 2>&1 |
+		awk -v pid="[$1]" '/^CPU |curr=| bt: / { print; next }
+			index($0, pid) && !t { t = 5 }
+			t > 0 { print; t-- }'
+}
+
 # bt_stall_check COUNT: 0 if the watchdog ejected nothing since bt_stalls
 # printed COUNT. Else the kernel's words and 1, or $STRATOS_TODO when the
 # starved task may run on one CPU only: the known defect of
@@ -81,12 +98,10 @@ bt_stall_check() {
 	local line pid cpus
 
 	[ "$(bt_stalls)" -gt "$1" ] || return 0
-	# The kernel's dump of every CPU at the ejection, with scx_bt's own
-	# lines ("bt:"), for whoever reads the log.
-	stratosctl bt dump 2>&1 | head -n 200
 	line=$(dmesg | grep -A1 'disabled (runnable task stall)' | tail -n 1)
-	echo "$line"
 	pid=$(sed -nE 's/.*\[([0-9]+)\] failed to run.*/\1/p' <<<"$line")
+	bt_dump_summary "$pid"
+	echo "$line"
 	cpus=$(awk '/^Cpus_allowed_list:/ { print $2 }' "/proc/$pid/status" 2>/dev/null)
 	if [[ -n "$cpus" && "$cpus" =~ ^[0-9]+$ ]]; then
 		echo "TODO: the watchdog ejected scx_bt: task $pid, pinned to CPU $cpus, starved (known defect, Documentation/sched_bt.rst)"
