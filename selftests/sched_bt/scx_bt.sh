@@ -308,7 +308,9 @@ test_scx_bt_offline_placement() {
 	idle=$(($(idle_ms 0 1) - i0))
 	echo "online loops on both CPUs 0 and 1 in $n of 20 samples; CPUs 0-1 idle $idle ms"
 	stratosctl -j bt stats
-	[ "$n" -ge 15 ] ||
+	# Stuck, the loops are on CPU 0 in none; the debug kernel in a
+	# loaded host reads 15-20.
+	[ "$n" -ge 10 ] ||
 		fail "online work did not spread onto CPU 0: both CPUs in $n of 20 samples"
 	# About 2 s of wall time on two CPUs: a tenth of it idle is too much.
 	[ "$idle" -lt 400 ] ||
@@ -347,8 +349,8 @@ test_scx_bt_offline_placement_pinned() {
 	stratosctl -j bt stats
 	[ "$v1" = "$v0" ] ||
 		fail "the pinned hog vacated CPU 0 $((v1 - v0)) times: it cannot leave it"
-	if [ "$n" -lt 15 ]; then
-		echo "TODO: online work stays off CPU 0, whose only task is an offline task pinned there (known limit, Documentation/sched_bt.rst)"
+	if [ "$n" -lt 10 ]; then
+		echo "TODO: online work stays off CPU 0 ($n of 20 samples), whose only task is an offline task pinned there (known limit, Documentation/sched_bt.rst)"
 		return "$STRATOS_TODO"
 	fi
 }
