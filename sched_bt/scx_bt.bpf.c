@@ -448,6 +448,27 @@ static bool bt_ext_server_running(s32 cpu)
 	       !BPF_CORE_READ_BITFIELD(rq, ext_server.dl_throttled);
 }
 
+/*
+ * Is an ext pick on @cpu the ext_server's? Its running state says so, but
+ * not always: dispatch_one() charges the running offline task first
+ * (update_curr_scx()), which can use up the server's runtime and throttle
+ * it inside its own pick. An empty pick then stops the server for good
+ * (its ext task stays counted here, so nothing starts it again), and an
+ * offline task pinned to this CPU starves until the watchdog ejects
+ * scx_bt: traced on the debug kernel, the server's last pick came back
+ * empty with the pinned task itself as prev. Fair tasks runnable here
+ * tell it too: the fair class ranks above ext, so an ext pick while they
+ * are runnable can only be the server's.
+ */
+static bool bt_server_pick(s32 cpu)
+{
+	struct rq *rq = bpf_per_cpu_ptr(&runqueues, cpu);
+
+	if (!rq)
+		return false;
+	return rq->cfs.h_nr_runnable || bt_ext_server_running(cpu);
+}
+
 /* A CPU other than @self with online work queued behind online work, or -1. */
 static s32 bt_online_waiting(s32 self)
 {
@@ -882,7 +903,7 @@ void BPF_STRUCT_OPS(bt_dispatch, s32 cpu, struct task_struct *prev)
 	 * CPU would starve until the watchdog ejects scx_bt. The server's
 	 * runtime is the bounded share offline work has under online load.
 	 */
-	if (!bt_ext_server_running(cpu) && bt_cpu_holds(conf, cpu, now) &&
+	if (!bt_server_pick(cpu) && bt_cpu_holds(conf, cpu, now) &&
 	    !bt_starving(conf, now))
 		return;
 	/*
@@ -905,7 +926,7 @@ void BPF_STRUCT_OPS(bt_dispatch, s32 cpu, struct task_struct *prev)
 	 * on; its grant from a used-up quota ends it at the next tick.
 	 */
 	if (prev && (prev->scx.flags & SCX_TASK_QUEUED) &&
-	    prev->policy == SCHED_EXT_POLICY && bt_ext_server_running(cpu))
+	    prev->policy == SCHED_EXT_POLICY && bt_server_pick(cpu))
 		bt_refill_prev(conf, prev, cpu, now);
 }
 
