@@ -77,7 +77,8 @@ tap_plan() {
 # STRATOS_TESTS=REGEX (a developer's filter) runs only the tests whose name
 # matches it; the others are left out of the plan. STRATOS_SKIP=REGEX (a
 # job's choice, selftests/run.sh) reports the tests whose name matches it
-# as skipped: another kernel's job runs them. STRATOS_VERBOSE=1 prints the
+# as skipped: another kernel's job runs them (STRATOS_SKIP_WHY says which,
+# in the SKIP line; the regex itself by default). STRATOS_VERBOSE=1 prints the
 # output of passing tests too; STRATOS_XTRACE=1 traces each command with
 # its wall-clock time.
 run_test() {
@@ -88,7 +89,8 @@ run_test() {
 		return 0
 	tap_n=$((tap_n + 1))
 	if [[ -n "${STRATOS_SKIP:-}" && "$name" =~ $STRATOS_SKIP ]]; then
-		echo "ok $tap_n - $name # SKIP not selected on this kernel (STRATOS_SKIP='$STRATOS_SKIP')"
+		local why="STRATOS_SKIP='$STRATOS_SKIP'"
+		echo "ok $tap_n - $name # SKIP not selected on this kernel (${STRATOS_SKIP_WHY:-$why})"
 		return 0
 	fi
 	log=$(mktemp)
