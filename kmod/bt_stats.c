@@ -39,9 +39,19 @@ MODULE_INFO(import_ns, "BPF_INTERNAL");
 static DEFINE_MUTEX(bt_map_lock);
 static struct bpf_map *bt_map;	/* under bt_map_lock */
 
-const struct nla_policy stratos_bt_policy[STRATOS_A_BT_CGROUP_ID + 1] = {
+/* Replies' attributes in between are not requests': rejected. */
+const struct nla_policy stratos_bt_policy[STRATOS_A_BT_YIELD_FD + 1] = {
 	[STRATOS_A_BT_MAP_FD] = NLA_POLICY_MIN(NLA_S32, -1),
 	[STRATOS_A_BT_CGROUP_ID] = NLA_POLICY_MIN(NLA_U64, 1),
+	[STRATOS_A_BT_CGROUP_PATH] = { .type = NLA_REJECT },
+	[STRATOS_A_BT_RUNTIME_NS] = { .type = NLA_REJECT },
+	[STRATOS_A_BT_PREEMPTED] = { .type = NLA_REJECT },
+	[STRATOS_A_BT_EXPELLED] = { .type = NLA_REJECT },
+	[STRATOS_A_BT_VACATED] = { .type = NLA_REJECT },
+	[STRATOS_A_BT_MAX_WAIT_NS] = { .type = NLA_REJECT },
+	[STRATOS_A_BT_RESCUED] = { .type = NLA_REJECT },
+	[STRATOS_A_BT_PAD] = { .type = NLA_REJECT },
+	[STRATOS_A_BT_YIELD_FD] = NLA_POLICY_MIN(NLA_S32, -1),
 };
 
 /* The map held, with a reference for the caller; NULL if none. */
@@ -76,32 +86,69 @@ static bool bt_map_is_stats(const struct bpf_map *map)
 	       map->value_size == sizeof(struct bt_cg_stats);
 }
 
+/*
+ * The map behind the fd in @attr, if @is_ours says it is the one meant;
+ * NULL for fd -1; an ERR_PTR otherwise, *@not_ours telling a map of
+ * another layout from a file descriptor of no map.
+ */
+static struct bpf_map *bt_map_from_attr(struct nlattr *attr,
+					bool (*is_ours)(const struct bpf_map *),
+					bool *not_ours)
+{
+	struct bpf_map *map;
+	s32 fd = nla_get_s32(attr);
+
+	*not_ours = false;
+	if (fd < 0)
+		return NULL;
+	map = bpf_map_get(fd);
+	if (IS_ERR(map))
+		return map;
+	if (!is_ours(map)) {
+		bpf_map_put(map);
+		*not_ours = true;
+		return ERR_PTR(-EINVAL);
+	}
+	return map;
+}
+
+#define BT_NOT_A_MAP_MSG "not a BPF map fd of the requester"
+
 int stratos_nl_bt_stats_set_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct nlattr *attr = info->attrs[STRATOS_A_BT_MAP_FD];
-	struct bpf_map *map;
-	s32 fd;
+	struct nlattr *yattr = info->attrs[STRATOS_A_BT_YIELD_FD];
+	struct bpf_map *map, *ymap = NULL;
+	bool not_ours;
 
 	if (GENL_REQ_ATTR_CHECK(info, STRATOS_A_BT_MAP_FD))
 		return -EINVAL;
-	fd = nla_get_s32(attr);
-	if (fd < 0) {
-		bt_map_replace(NULL);
-		return 0;
-	}
-	map = bpf_map_get(fd);
+	map = bt_map_from_attr(attr, bt_map_is_stats, &not_ours);
 	if (IS_ERR(map)) {
-		NL_SET_ERR_MSG_ATTR(info->extack, attr,
-				    "not a BPF map fd of the requester");
+		if (not_ours)
+			NL_SET_ERR_MSG_ATTR(info->extack, attr,
+					    "not scx_bt's bt_stats map (a hash of u64 cgroup id to struct bt_cg_stats)");
+		else
+			NL_SET_ERR_MSG_ATTR(info->extack, attr, BT_NOT_A_MAP_MSG);
 		return PTR_ERR(map);
 	}
-	if (!bt_map_is_stats(map)) {
-		bpf_map_put(map);
-		NL_SET_ERR_MSG_ATTR(info->extack, attr,
-				    "not scx_bt's bt_stats map (a hash of u64 cgroup id to struct bt_cg_stats)");
-		return -EINVAL;
+	/* Without the statistics map, scx_bt is gone: no requests either. */
+	if (map && yattr) {
+		ymap = bt_map_from_attr(yattr, stratos_bt_yield_check,
+					&not_ours);
+		if (IS_ERR(ymap)) {
+			if (not_ours)
+				NL_SET_ERR_MSG_ATTR(info->extack, yattr,
+						    "not scx_bt's bt_yield map (an array of one struct bt_yield)");
+			else
+				NL_SET_ERR_MSG_ATTR(info->extack, yattr,
+						    BT_NOT_A_MAP_MSG);
+			bpf_map_put(map);
+			return PTR_ERR(ymap);
+		}
 	}
 	bt_map_replace(map);
+	stratos_bt_yield_attach(ymap);
 	return 0;
 }
 

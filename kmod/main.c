@@ -120,8 +120,9 @@ static void __exit stratos_exit(void)
 	stratos_pagecache_exit();
 	stratos_scx_watch_exit();
 	stratos_netlink_exit();
-	/* No request can run now: let go of scx_bt's map. */
+	/* No request can run now: let go of scx_bt's maps. */
 	stratos_bt_stats_exit();
+	stratos_bt_yield_exit();
 	stratos_vcore_exit();
 	/* No request can run now: hand the offline cgroups back. */
 	stratos_offline_exit();

@@ -315,6 +315,9 @@ static int stratos_wanted_policy(struct task_struct *p)
 		return -1;
 	want = stratos_cgroup_offline(task_dfl_cgroup(p)) ? SCHED_EXT :
 							     SCHED_NORMAL;
+	/* Pinned where online work needs the CPU: bt_yield.c. */
+	if (want == SCHED_EXT && stratos_bt_yielding(p))
+		want = SCHED_NORMAL;
 	return want == policy ? -1 : want;
 }
 
@@ -358,6 +361,17 @@ static bool stratos_task_set_policy(struct task_struct *p)
 	return !sched_setattr_nocheck(p, &attr);
 }
 
+/**
+ * stratos_offline_task_sync - put @p in the policy its cgroup asks for
+ * @p: a task, held by the caller
+ *
+ * Process context. For bt_yield.c, whose requests name one task.
+ */
+void stratos_offline_task_sync(struct task_struct *p)
+{
+	stratos_task_set_policy(p);
+}
+
 /*
  * Put every thread in the policy its cgroup asks for. Stops when a pass
  * changes nothing, so a task that refuses (it is exiting) cannot loop it.
@@ -380,6 +394,10 @@ static void stratos_offline_sweep_fn(struct work_struct *work)
 #else
 /* No SCHED_EXT: cpu.idle alone carries the offline class. */
 static void stratos_offline_sweep_fn(struct work_struct *work)
+{
+}
+
+void stratos_offline_task_sync(struct task_struct *p)
 {
 }
 #endif

@@ -7,7 +7,10 @@
 
 #include <linux/compiler.h>
 #include <linux/types.h>
+#include <linux/rcupdate.h>
 #include <linux/stratos.h>
+
+#include "scx_bt.h"
 
 #define STRATOS_MODULE_VERSION "0.1.0"
 
@@ -102,6 +105,34 @@ bool __stratos_offline_task(struct task_struct *p);
 static inline bool stratos_offline_task(struct task_struct *p)
 {
 	return READ_ONCE(stratos_nr_offline) && __stratos_offline_task(p);
+}
+
+/*
+ * bt_yield.c: offline tasks pinned to a CPU that online work needs leave
+ * SCHED_EXT for a while, on scx_bt's word.
+ */
+struct bpf_map;
+extern struct bt_yield __rcu *stratos_bt_yield_req;
+extern u64 stratos_bt_yield_seen;
+void __stratos_bt_yield_kick(void);
+bool stratos_bt_yielding(struct task_struct *p);
+bool stratos_bt_yield_check(const struct bpf_map *map);
+void stratos_bt_yield_attach(struct bpf_map *map);
+void stratos_bt_yield_exit(void);
+void stratos_offline_task_sync(struct task_struct *p);
+
+/**
+ * stratos_bt_yield_poll - act on new requests of scx_bt
+ *
+ * For vcore's sched_switch probe (preemption disabled): a load when scx_bt
+ * has handed no map over, two otherwise. The work happens elsewhere.
+ */
+static inline void stratos_bt_yield_poll(void)
+{
+	struct bt_yield *y = rcu_dereference_sched(stratos_bt_yield_req);
+
+	if (unlikely(y) && READ_ONCE(y->gen) != READ_ONCE(stratos_bt_yield_seen))
+		__stratos_bt_yield_kick();
 }
 
 /* scx_watch.c: STRATOS_CMD_SCHED_EVENT when a sched_ext scheduler comes or goes. */

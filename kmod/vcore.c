@@ -264,6 +264,7 @@ static void vcore_switch_probe(void *data, bool preempt,
 
 	if (exec)
 		vcore_charge_cgroups(prev, exec, v);
+	stratos_bt_yield_poll();
 }
 
 static int vcore_find_sibling(unsigned int cpu)

@@ -77,7 +77,6 @@ char _license[] SEC("license") = "GPL";
 
 #define BT_DSQ		0
 #define BT_PARKED_DSQ	1	/* tasks whose cgroup used its cpu.max quota */
-#define BT_MAX_CPUS	1024
 #define BT_WINDOW_NS	(100ULL * 1000 * 1000)
 #define BT_TIMER_NS	(2ULL * 1000 * 1000)
 #define CLOCK_MONOTONIC	1
@@ -170,11 +169,18 @@ struct {
 	__type(value, struct bt_exit_dump);
 } bt_exit_dump SEC(".maps");
 
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, u32);
+	__type(value, struct bt_yield);
+} bt_yield SEC(".maps");
+
 /* Per CPU: why it holds offline work back, and its budget window. */
 struct bt_cpu {
 	u64 vacate_until;
 	s32 vacate_to;		/* where online work waited when it vacated */
-	u32 pad;
+	s32 pinned_pid;		/* last task allowed on this CPU alone queued */
 	u64 win_start;
 	u64 win_used;
 	u64 run_start;
@@ -258,6 +264,8 @@ u64 nr_timer_runs, nr_timer_kicks;
 u64 nr_vacate_moves, nr_local_returns;
 /* CPUs found trapped, and tasks moved off them (see bt_rescue()). */
 u64 nr_trapped, nr_rescued;
+/* Pinned offline tasks asked to leave SCHED_EXT for a while (bt_yield). */
+u64 nr_yield_requests;
 
 static struct bt_conf *bt_get_conf(void)
 {
@@ -479,6 +487,54 @@ static s32 bt_online_waiting(s32 self)
 			return cpu;
 	}
 	return -1;
+}
+
+/*
+ * Ask stratos.ko to run @pid, an offline task allowed on @cpu alone, in the
+ * fair class (its cpu.idle group) for BT_YIELD_NS. While it is counted on
+ * @cpu's runqueue as an ext task, whether it runs or is held back, the
+ * fair class moves no online work onto @cpu (see bt_vacate_move()), and
+ * the task cannot leave; in an idle group it counts as idle there
+ * (sched_idle_cpu()). One request per CPU and task at a time: the task is
+ * out of this scheduler's sight until it comes back anyway.
+ */
+static void bt_request_yield(s32 cpu, s32 pid)
+{
+	struct bt_yield_req *r;
+	struct bt_yield *y;
+	u32 zero = 0, idx = cpu;
+	u64 now;
+
+	if (pid <= 0 || cpu < 0 || cpu >= BT_MAX_CPUS)
+		return;
+	y = bpf_map_lookup_elem(&bt_yield, &zero);
+	if (!y)
+		return;
+	asm volatile("" : "+r"(idx));
+	r = &y->cpu[idx & (BT_MAX_CPUS - 1)];
+	now = bpf_ktime_get_ns();
+	if (READ_ONCE(r->pid) == pid && now < READ_ONCE(r->until_ns))
+		return;
+	WRITE_ONCE(r->pid, pid);
+	WRITE_ONCE(r->until_ns, now + BT_YIELD_NS);
+	__sync_fetch_and_add(&y->gen, 1);
+	__sync_fetch_and_add(&nr_yield_requests, 1);
+}
+
+/*
+ * @cpu holds offline work back with nothing else to run: if the last task
+ * queued here may run nowhere else, and online work waits on another CPU,
+ * that task is what keeps the online work away. Vacating's switch covers
+ * this too: both hand a CPU to waiting online work. The task may have
+ * gone to sleep or away since: stratos.ko checks it, and a stale request
+ * costs one lookup there per BT_YIELD_NS.
+ */
+static void bt_yield_held(const struct bt_conf *conf, s32 cpu,
+			  const struct bt_cpu *bc)
+{
+	if (conf->vacate_ns && bc && bc->pinned_pid &&
+	    bt_online_waiting(cpu) >= 0)
+		bt_request_yield(cpu, bc->pinned_pid);
 }
 
 /*
@@ -729,6 +785,18 @@ static bool bt_vacate_move(const struct bt_conf *conf, struct task_struct *p,
 	return true;
 }
 
+/* Remember @p on its CPU if it may run there alone: bt_yield_held(). */
+static void bt_note_pinned(const struct task_struct *p)
+{
+	struct bt_cpu *bc;
+
+	if (p->nr_cpus_allowed != 1)
+		return;
+	bc = bt_get_cpu(scx_bpf_task_cpu(p));
+	if (bc)
+		bc->pinned_pid = p->pid;
+}
+
 void BPF_STRUCT_OPS(bt_enqueue, struct task_struct *p, u64 enq_flags)
 {
 	struct bt_conf *conf = bt_get_conf();
@@ -737,6 +805,7 @@ void BPF_STRUCT_OPS(bt_enqueue, struct task_struct *p, u64 enq_flags)
 
 	if (!conf)
 		return;
+	bt_note_pinned(p);
 	/* Its cgroup used its cpu.max quota: wait for the next period. */
 	if (bt_task_throttled(p, true, now)) {
 		scx_bpf_dsq_insert_vtime(p, BT_PARKED_DSQ, conf->slice_ns,
@@ -904,8 +973,10 @@ void BPF_STRUCT_OPS(bt_dispatch, s32 cpu, struct task_struct *prev)
 	 * runtime is the bounded share offline work has under online load.
 	 */
 	if (!bt_server_pick(cpu) && bt_cpu_holds(conf, cpu, now) &&
-	    !bt_starving(conf, now))
+	    !bt_starving(conf, now)) {
+		bt_yield_held(conf, cpu, bc);
 		return;
+	}
 	/*
 	 * A refilled slice is what keeps @prev running. Returning with
 	 * nothing dispatched would not: under online load the pick comes
@@ -1075,16 +1146,22 @@ void BPF_STRUCT_OPS(bt_tick, struct task_struct *p)
 	 * online work still waiting at the next tick is what needs a CPU.
 	 * A task that may not go where online work waits would stay
 	 * counted on this CPU's runqueue, which keeps the fair class's idle
-	 * balancing away: vacating would only idle this CPU.
+	 * balancing away: vacating would only idle this CPU. One allowed
+	 * here alone leaves the ext class for a while instead.
 	 */
 	waiting = bt_online_waiting(cpu);
-	if (waiting < 0 || !bpf_cpumask_test_cpu(waiting, p->cpus_ptr)) {
+	if (waiting < 0 || (!bpf_cpumask_test_cpu(waiting, p->cpus_ptr) &&
+			    p->nr_cpus_allowed != 1)) {
 		bc->wait_ticks = 0;
 		return;
 	}
 	if (++bc->wait_ticks < 2)
 		return;
 	bc->wait_ticks = 0;
+	if (p->nr_cpus_allowed == 1) {
+		bt_request_yield(cpu, p->pid);
+		return;
+	}
 	bc->vacate_until = now + conf->vacate_ns;
 	bc->vacate_to = waiting;
 	p->scx.slice = 0;

@@ -11,6 +11,7 @@
 #define BT_REASON_LEN	128
 #define BT_MSG_LEN	256
 #define BT_DUMP_LEN	32768	/* the kernel's state dump on an error exit */
+#define BT_MAX_CPUS	1024	/* CPUs scx_bt handles */
 
 /* bt_conf[0]: tunables, changeable at run time without reloading. */
 struct bt_conf {
@@ -61,6 +62,27 @@ struct bt_exit_info {
  */
 struct bt_exit_dump {
 	char text[BT_DUMP_LEN];
+};
+
+/*
+ * bt_yield[0]: the CPUs whose offline task, pinned there, should leave
+ * SCHED_EXT for a moment so that online work can come (see "Pinned offline
+ * tasks" in Documentation/sched_bt.rst). scx_bt writes a request, then bumps
+ * gen; stratos.ko, which holds the map (STRATOS_CMD_BT_STATS_SET), sees the
+ * new gen at its next context switch and switches the task to SCHED_NORMAL
+ * in its cpu.idle group until until_ns, then back.
+ */
+#define BT_YIELD_NS	(100ULL * 1000 * 1000)
+
+struct bt_yield_req {
+	__s32 pid;		/* the pinned task, as the kernel numbers it */
+	__u32 pad;
+	__u64 until_ns;		/* CLOCK_MONOTONIC (BPF ktime) */
+};
+
+struct bt_yield {
+	__u64 gen;
+	struct bt_yield_req cpu[BT_MAX_CPUS];
 };
 
 #endif /* __SCX_BT_H */

@@ -46,6 +46,8 @@ test_module_params() {
 	! echo 99999999 >$p/max_cgroups 2>/dev/null || fail "huge max_cgroups accepted"
 	! echo abc >$p/max_cgroups 2>/dev/null || fail "max_cgroups=abc accepted"
 	! echo 1 >$p/nr_cgroups 2>/dev/null || fail "nr_cgroups is writable"
+	[ "$(cat $p/bt_yields)" = 0 ] || fail "bt_yields not 0"
+	! echo 1 2>/dev/null >$p/bt_yields || fail "bt_yields is writable"
 	echo 100 >$p/max_cgroups
 	[ "$(cat $p/max_cgroups)" = 100 ] || fail "max_cgroups not updated"
 	echo 65536 >$p/max_cgroups

@@ -45,6 +45,9 @@
 
 #include <linux/bpf.h>
 #include <linux/stratos.h>
+#include <linux/types.h>
+
+#include "scx_bt.h"
 
 #include "nl_common.h"
 
@@ -479,6 +482,7 @@ static void table_case(const void *arg)
 #define BTSET	STRATOS_CMD_BT_STATS_SET
 #define A_MAPFD	STRATOS_A_BT_MAP_FD
 #define A_BTCG	STRATOS_A_BT_CGROUP_ID
+#define A_YFD	STRATOS_A_BT_YIELD_FD
 
 #define T(n, c, ...)	{ .name = (n), .cmd = (c), __VA_ARGS__ }
 
@@ -687,6 +691,15 @@ static const struct tcase cases[] = {
 	T("BT_STATS_SET: MAP_FD of a file, not a map", BTSET,
 	  .a = { A_U32(A_MAPFD, 0) }, .err = EINVAL,
 	  .msg = "not a BPF map fd", .bad = 1),
+	T("BT_STATS_SET: YIELD_FD -2", BTSET,
+	  .a = { A_U32(A_MAPFD, -1U), A_U32(A_YFD, -2U) },
+	  .err = ERANGE, .msg = E_RANGE, .bad = 2),
+	T("BT_STATS_SET: YIELD_FD as u64", BTSET,
+	  .a = { A_U32(A_MAPFD, -1U), A_U64(A_YFD, 0) },
+	  .err = EINVAL, .msg = E_LEN, .bad = 2),
+	T("BT_STATS_SET: a reply's attribute (RUNTIME_NS)", BTSET,
+	  .a = { A_U32(A_MAPFD, -1U), A_U64(STRATOS_A_BT_RUNTIME_NS, 0) },
+	  .err = EINVAL, .bad = 2),
 	T("BT_STATS_SET with NLM_F_DUMP (no dumpit)", BTSET,
 	  .flags = NLM_F_DUMP, .err = EOPNOTSUPP, .pre_perm = true,
 	  .no_ext = true),
@@ -1551,6 +1564,79 @@ static void case_bt_stats_wrong_map(const void *arg)
 	close(fd);
 }
 
+static int bpf_array_map(uint32_t value_size)
+{
+	union bpf_attr attr = {
+		.map_type = BPF_MAP_TYPE_ARRAY,
+		.key_size = sizeof(uint32_t),
+		.value_size = value_size,
+		.max_entries = 1,
+	};
+
+	return syscall(__NR_bpf, BPF_MAP_CREATE, &attr, sizeof(attr));
+}
+
+static int bpf_stats_map(void)
+{
+	union bpf_attr attr = {
+		.map_type = BPF_MAP_TYPE_HASH,
+		.key_size = sizeof(uint64_t),
+		.value_size = sizeof(struct bt_cg_stats),
+		.max_entries = 16,
+	};
+
+	return syscall(__NR_bpf, BPF_MAP_CREATE, &attr, sizeof(attr));
+}
+
+/* BT_STATS_SET with a statistics map and @yfd as YIELD_FD: the error. */
+static int bt_set_yield(int fd, int yfd, struct nlt_ack *ack)
+{
+	req(&msg, BTSET, 0);
+	nlt_put_u32(&msg, A_MAPFD, fd);
+	nlt_put_u32(&msg, A_YFD, yfd);
+	return xfer(&nl, &msg, NULL, NULL, ack) ? ack->error : -ETIMEDOUT;
+}
+
+/*
+ * The bt_yield map beside the statistics map: one of another layout, or a
+ * file, is refused and names YIELD_FD; the right pair is taken, and MAP_FD
+ * -1 lets go of both.
+ */
+static void case_bt_yield_maps(const void *arg)
+{
+	int fd = bpf_stats_map(), wrong = bpf_array_map(sizeof(uint64_t));
+	int right = bpf_array_map(sizeof(struct bt_yield));
+	struct nlt_ack ack;
+	int ret;
+
+	(void)arg;
+	if (fd < 0 || wrong < 0 || right < 0) {
+		cfail("BPF_MAP_CREATE: %s", strerror(errno));
+		goto out;
+	}
+	ret = bt_set_yield(fd, wrong, &ack);
+	expect_err(ret, &ack, EINVAL, "not scx_bt's bt_yield map",
+		   "YIELD_FD of an array of u64");
+	ret = bt_set_yield(fd, 0, &ack);
+	expect_err(ret, &ack, EINVAL, "not a BPF map fd",
+		   "YIELD_FD of a file");
+	ret = bt_set_yield(fd, right, &ack);
+	if (ret)
+		cfail("the right pair of maps refused: %s", errname(-ret));
+	req(&msg, BTSET, 0);
+	nlt_put_u32(&msg, A_MAPFD, -1U);
+	ret = xfer(&nl, &msg, NULL, NULL, &ack) ? ack.error : -ETIMEDOUT;
+	if (ret)
+		cfail("MAP_FD -1 refused: %s", errname(-ret));
+out:
+	if (fd >= 0)
+		close(fd);
+	if (wrong >= 0)
+		close(wrong);
+	if (right >= 0)
+		close(right);
+}
+
 /* ---- unprivileged mode ---------------------------------------------- */
 
 /* Every command that needs CAP_NET_ADMIN refuses us, as a request and a dump. */
@@ -1776,6 +1862,8 @@ int main(int argc, char **argv)
 		run_case("SET on a cgroupfs file inode", case_file_inode, NULL);
 		run_case("BT_STATS_SET: a BPF map of another layout",
 			 case_bt_stats_wrong_map, NULL);
+		run_case("BT_STATS_SET: the bt_yield map beside it",
+			 case_bt_yield_maps, NULL);
 		run_case("round trip: SET, GET, DUMP, DEL, notifications",
 			 case_round_trip, NULL);
 		run_case("entry leaves with its cgroup", case_cgroup_removed,

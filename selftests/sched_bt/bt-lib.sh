@@ -91,9 +91,10 @@ bt_dump_summary() {
 
 # bt_stall_check COUNT: 0 if the watchdog ejected nothing since bt_stalls
 # printed COUNT. Else the kernel's words and 1, or $STRATOS_TODO when the
-# starved task may run on one CPU only: the known defect of
-# Documentation/sched_bt.rst ("Known defect: a pinned offline task"),
-# which the rescue cannot move.
+# starved task may run on one CPU only: the defect of
+# Documentation/sched_bt.rst ("Known defect (cause found and fixed
+# 2026-12-04): a pinned offline task"), kept apart from other ejections
+# until no run shows it again. The rescue cannot move such a task.
 bt_stall_check() {
 	local line pid cpus
 

@@ -317,14 +317,15 @@ test_scx_bt_offline_placement() {
 		fail "CPUs 0-1 idle for $idle ms beside three online loops"
 }
 
-# The same with the offline hog pinned to CPU 0, the known limit of
-# Documentation/sched_bt.rst: a pinned task cannot leave CPU 0's runqueue,
-# and the fair class balances nothing onto a CPU whose runqueue counts a
-# task. Vacating cannot help it and must not try (that would idle CPU 0
-# for nothing): measured with vacating off, then on, the second window
-# must vacate nothing. The loops staying on CPU 1 is reported as TODO.
+# The same with the offline hog pinned to CPU 0. It cannot leave CPU 0's
+# runqueue, and the fair class balances nothing onto a CPU whose runqueue
+# counts a task of another class, so vacating cannot help and must not
+# try (it would idle CPU 0 for nothing). Instead scx_bt asks stratos.ko to
+# run the hog in its cpu.idle group for a while (bt_yield): the fair class
+# counts CPU 0 as idle then. Measured with vacating off (which turns that
+# off too: the loops stayed on CPU 1 in six of eight runs), then on.
 test_scx_bt_offline_placement_pinned() {
-	local off on p online v0 v1 n
+	local off on p online v0 v1 y0 y1 n n_off
 	bt_setup
 	BT_KEEP=1
 	[ "$(nproc)" -ge 2 ] || skip "needs 2 CPUs"
@@ -338,21 +339,28 @@ test_scx_bt_offline_placement_pinned() {
 	wait_policy "$p" $SCHED_EXT
 	online=$(online_on_cpu1 "$on")
 	sleep 1
-	n=$(spread_samples $online)
-	echo "vacate off: online loops on both CPUs 0 and 1 in $n of 20 samples"
+	n_off=$(spread_samples $online)
+	echo "vacate off: online loops on both CPUs 0 and 1 in $n_off of 20 samples"
+	y0=$(cat /sys/module/stratos/parameters/bt_yields)
 	stratosctl bt set vacate 4000
 	sleep 1
 	v0=$(bt_vacated "$off")
 	n=$(spread_samples $online)
 	v1=$(bt_vacated "$off")
-	echo "vacate on:  online loops on both CPUs 0 and 1 in $n of 20 samples"
+	y1=$(cat /sys/module/stratos/parameters/bt_yields)
+	echo "vacate on:  online loops on both CPUs 0 and 1 in $n of 20 samples; the hog left SCHED_EXT $((y1 - y0)) times"
 	stratosctl -j bt stats
 	[ "$v1" = "$v0" ] ||
 		fail "the pinned hog vacated CPU 0 $((v1 - v0)) times: it cannot leave it"
-	if [ "$n" -lt 10 ]; then
-		echo "TODO: online work stays off CPU 0 ($n of 20 samples), whose only task is an offline task pinned there (known limit, Documentation/sched_bt.rst)"
-		return "$STRATOS_TODO"
-	fi
+	[ "$n" -ge 10 ] ||
+		fail "online work stayed off CPU 0 ($n of 20 samples), whose only task is an offline task pinned there"
+	# Some runs spread without it (a path not identified, two of eight
+	# before the yield existed); where the limit showed, it was the yield.
+	[ "$n_off" -ge 10 ] || [ "$y1" -gt "$y0" ] ||
+		fail "the pinned hog never left SCHED_EXT (bt_yields $y0 -> $y1)"
+	# Back in SCHED_EXT once online work no longer needs its CPU.
+	kill $online
+	wait_policy "$p" $SCHED_EXT
 }
 
 # Vacating on its own, without the SMT expeller: three online loops queued
@@ -549,7 +557,7 @@ run_test "fallback: events when scx_bt starts and stops" test_fallback_scx_bt_ev
 run_test "scx_bt: offline hog preempted by online hog" test_scx_bt_offline_preempted
 run_test "scx_bt: work conservation" test_scx_bt_work_conserving
 run_test "scx_bt: online spreads onto offline-only CPU (placement)" test_scx_bt_offline_placement
-run_test "scx_bt: online beside an offline task pinned to one CPU (placement, known limit)" test_scx_bt_offline_placement_pinned
+run_test "scx_bt: online spreads beside an offline task pinned to one CPU (placement)" test_scx_bt_offline_placement_pinned
 run_test "scx_bt: vacating hands offline work away, online spreads (no SMT rule)" test_scx_bt_offline_vacate_moves
 run_test "scx_bt: weights between offline cgroups" test_scx_bt_offline_weights
 run_test "scx_bt: offline budget, changed at run time" test_scx_bt_offline_budget

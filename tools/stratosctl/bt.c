@@ -99,7 +99,8 @@ static void bt_help(void)
 "Keys (enable and set; times in microseconds):\n"
 "  slice N        offline time slice (default 20000)\n"
 "  vacate N       idle time a CPU leaves so waiting online work moves onto\n"
-"                 it (default 4000; 0 turns vacating off)\n"
+"                 it (default 4000; 0 turns vacating off, and the yield of\n"
+"                 offline tasks pinned to one CPU)\n"
 "  starve N       wait after which offline work runs regardless (default\n"
 "                 1000000)\n"
 "  guard N        the slice it then gets (default 1000)\n"
@@ -450,7 +451,7 @@ static int pin_map(struct bpf_object *obj, const char *name)
 
 static const char *const bt_pins[] = {
 	"bt_conf", "bt_stats", "bt_cgw", "bt_exit_rec", "bt_exit_dump",
-	"bt_timers", "link", "switch_link",
+	"bt_timers", "bt_yield", "link", "switch_link",
 };
 
 /*
@@ -634,7 +635,7 @@ static int bt_load(struct bt_conf *conf)
 	if (!ret)
 		ret = pin_map(obj, "bt_conf") ?: pin_map(obj, "bt_stats") ?:
 		      pin_map(obj, "bt_cgw") ?: pin_map(obj, "bt_exit_rec") ?:
-		      pin_map(obj, "bt_exit_dump") ?:
+		      pin_map(obj, "bt_exit_dump") ?: pin_map(obj, "bt_yield") ?:
 		      /*
 		       * The kernel cancels a map's bpf_timers when its last
 		       * user reference (fd or pin) goes: without this pin
@@ -689,19 +690,26 @@ static bool bt_pinned(void)
 }
 
 static int bt_apply(struct ctx *ctx, int argc, char **argv, bool enable);
-static int bt_stats_attach(struct ctx *ctx, int fd);
+static int bt_stats_attach(struct ctx *ctx, int fd, int yfd);
 
-/* Give the module the pinned statistics map, for 'bt stats' and agents. */
+/*
+ * Give the module the pinned statistics map, for 'bt stats' and agents, and
+ * the map of scx_bt's requests for pinned offline tasks.
+ */
 static void bt_stats_hand_over(struct ctx *ctx)
 {
-	int fd = pinned_fd("bt_stats");
+	int fd = pinned_fd("bt_stats"), yfd = pinned_fd("bt_yield");
 
 	if (fd < 0)
-		return;
-	/* scx_bt runs either way; only the statistics need the module. */
-	if (bt_stats_attach(ctx, fd))
-		pr_warn("scx_bt's statistics are not available over netlink");
-	close(fd);
+		goto out;
+	/* scx_bt runs either way; these need the module. */
+	if (bt_stats_attach(ctx, fd, yfd))
+		pr_warn("scx_bt's statistics are not available over netlink, and offline tasks pinned to one CPU keep online work off it");
+out:
+	if (fd >= 0)
+		close(fd);
+	if (yfd >= 0)
+		close(yfd);
 }
 
 /* Registry weights may have changed since scx_bt loaded: load them again. */
@@ -804,7 +812,7 @@ static int bt_disable(struct ctx *ctx, int argc, char **argv)
 	unpin_all();
 	/* Without the module there is no reference to drop. */
 	if (!access("/sys/module/stratos", F_OK))
-		bt_stats_attach(ctx, -1);
+		bt_stats_attach(ctx, -1, -1);
 	if (bt_is_root_ops() && !scx_wait_state("disabled", 100)) {
 		pr_err("scx_bt did not unload");
 		return EXIT_FAILURE;
@@ -991,6 +999,7 @@ static const struct {
 static const char *const bt_attr_name[] = {
 	[STRATOS_A_BT_MAP_FD] = "map-fd",
 	[STRATOS_A_BT_CGROUP_ID] = "cgroup-id",
+	[STRATOS_A_BT_YIELD_FD] = "yield-fd",
 };
 
 static const struct snl_attr_names bt_attr_names = SNL_ATTR_NAMES(bt_attr_name);
@@ -1018,9 +1027,10 @@ static int bt_stats_print(struct nl_msg *msg, void *arg)
 
 /*
  * Hand the module scx_bt's statistics map (@fd), or let go of it (-1), so
- * that agents read the statistics over netlink.
+ * that agents read the statistics over netlink; with it the bt_yield map
+ * (@yfd, if not -1).
  */
-static int bt_stats_attach(struct ctx *ctx, int fd)
+static int bt_stats_attach(struct ctx *ctx, int fd, int yfd)
 {
 	struct snl_err e;
 	struct nl_msg *req;
@@ -1031,7 +1041,8 @@ static int bt_stats_attach(struct ctx *ctx, int fd)
 	if (ret)
 		return ret;
 	req = snl_msg_new(nl, STRATOS_CMD_BT_STATS_SET, 0);
-	if (!req || nla_put_s32(req, STRATOS_A_BT_MAP_FD, fd)) {
+	if (!req || nla_put_s32(req, STRATOS_A_BT_MAP_FD, fd) ||
+	    (yfd >= 0 && nla_put_s32(req, STRATOS_A_BT_YIELD_FD, yfd))) {
 		nlmsg_free(req);
 		return snl_report("cannot hand scx_bt's statistics to the module",
 				  -ENOMEM, NULL, &bt_attr_names, NULL);

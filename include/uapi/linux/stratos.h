@@ -285,7 +285,13 @@
  *
  *    STRATOS_A_BT_MAP_FD: NLA_S32, a file descriptor of the requester's
  *      for the map (a BPF hash of u64 cgroup id to struct bt_cg_stats of
- *      sched_bt/scx_bt.h), or -1 to let go of the one held
+ *      sched_bt/scx_bt.h), or -1 to let go of the one held (and of the
+ *      bt_yield map)
+ *    STRATOS_A_BT_YIELD_FD: NLA_S32, optional: the same for scx_bt's
+ *      bt_yield map (an array of one struct bt_yield), whose requests the
+ *      module carries out: an offline task pinned to a CPU that online work
+ *      needs runs as SCHED_NORMAL in its cpu.idle group for a while
+ *      (Documentation/sched_bt.rst); absent or -1: no such requests
  *
  * Notifications
  * -------------
@@ -539,6 +545,7 @@ enum stratos_bt_attr {
 	STRATOS_A_BT_MAX_WAIT_NS,
 	STRATOS_A_BT_RESCUED,
 	STRATOS_A_BT_PAD,
+	STRATOS_A_BT_YIELD_FD,
 
 	__STRATOS_A_BT_MAX
 };
