@@ -190,6 +190,7 @@ struct bt_cpu {
 	u32 smt_kicked;		/* bt_switch kicked the offline task here */
 	u64 online_left;	/* when online work last left this CPU */
 	u64 trapped_since;	/* timer only: see bt_rescue() */
+	u64 yield_wait_since;	/* held, with online work waiting elsewhere */
 };
 
 struct {
@@ -523,18 +524,32 @@ static void bt_request_yield(s32 cpu, s32 pid)
 
 /*
  * @cpu holds offline work back with nothing else to run: if the last task
- * queued here may run nowhere else, and online work waits on another CPU,
- * that task is what keeps the online work away. Vacating's switch covers
- * this too: both hand a CPU to waiting online work. The task may have
- * gone to sleep or away since: stratos.ko checks it, and a stale request
- * costs one lookup there per BT_YIELD_NS.
+ * queued here may run nowhere else, and online work has waited on another
+ * CPU for BT_YIELD_WAIT_NS, that task is what keeps the online work away.
+ * A short wait is no reason: a kworker queued beside an online task for a
+ * moment would have the task run beside its online SMT sibling for
+ * nothing (seen in the smt selftest: 92 ms of a 2 s window). Vacating's
+ * switch covers this too: both hand a CPU to waiting online work. The
+ * task may have gone to sleep or away since: stratos.ko checks it, and a
+ * stale request costs one lookup there.
  */
 static void bt_yield_held(const struct bt_conf *conf, s32 cpu,
-			  const struct bt_cpu *bc)
+			  struct bt_cpu *bc, u64 now)
 {
-	if (conf->vacate_ns && bc && bc->pinned_pid &&
-	    bt_online_waiting(cpu) >= 0)
-		bt_request_yield(cpu, bc->pinned_pid);
+	if (!conf->vacate_ns || !bc || !bc->pinned_pid)
+		return;
+	if (bt_online_waiting(cpu) < 0) {
+		bc->yield_wait_since = 0;
+		return;
+	}
+	if (!bc->yield_wait_since) {
+		bc->yield_wait_since = now;
+		return;
+	}
+	if (now - bc->yield_wait_since < BT_YIELD_WAIT_NS)
+		return;
+	bc->yield_wait_since = 0;
+	bt_request_yield(cpu, bc->pinned_pid);
 }
 
 /*
@@ -974,7 +989,7 @@ void BPF_STRUCT_OPS(bt_dispatch, s32 cpu, struct task_struct *prev)
 	 */
 	if (!bt_server_pick(cpu) && bt_cpu_holds(conf, cpu, now) &&
 	    !bt_starving(conf, now)) {
-		bt_yield_held(conf, cpu, bc);
+		bt_yield_held(conf, cpu, bc, now);
 		return;
 	}
 	/*
@@ -1159,7 +1174,9 @@ void BPF_STRUCT_OPS(bt_tick, struct task_struct *p)
 		return;
 	bc->wait_ticks = 0;
 	if (p->nr_cpus_allowed == 1) {
-		bt_request_yield(cpu, p->pid);
+		/* From the ext_server, beside online work here: no need. */
+		if (!bt_online_nr(cpu))
+			bt_request_yield(cpu, p->pid);
 		return;
 	}
 	bc->vacate_until = now + conf->vacate_ns;

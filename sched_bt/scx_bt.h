@@ -72,7 +72,9 @@ struct bt_exit_dump {
  * new gen at its next context switch and switches the task to SCHED_NORMAL
  * in its cpu.idle group until until_ns, then back.
  */
-#define BT_YIELD_NS	(100ULL * 1000 * 1000)
+#define BT_YIELD_NS	(20ULL * 1000 * 1000)
+/* How long online work must wait before a held CPU's task is asked to. */
+#define BT_YIELD_WAIT_NS (10ULL * 1000 * 1000)
 
 struct bt_yield_req {
 	__s32 pid;		/* the pinned task, as the kernel numbers it */
