@@ -213,21 +213,16 @@ out:
 	mutex_unlock(&bt_yield_lock);
 }
 
-static bool bt_map_is_yield(const struct bpf_map *map)
-{
-	return map->map_type == BPF_MAP_TYPE_ARRAY &&
-	       map->key_size == sizeof(u32) &&
-	       map->value_size == sizeof(struct bt_yield) &&
-	       map->max_entries == 1;
-}
-
 /**
  * stratos_bt_yield_check - is @map scx_bt's bt_yield map?
  * @map: a BPF map
  */
 bool stratos_bt_yield_check(const struct bpf_map *map)
 {
-	return bt_map_is_yield(map);
+	return map->map_type == BPF_MAP_TYPE_ARRAY &&
+	       map->key_size == sizeof(u32) &&
+	       map->value_size == sizeof(struct bt_yield) &&
+	       map->max_entries == 1;
 }
 
 /**

@@ -529,9 +529,9 @@ static void bt_request_yield(s32 cpu, s32 pid)
  * A short wait is no reason: a kworker queued beside an online task for a
  * moment would have the task run beside its online SMT sibling for
  * nothing (seen in the smt selftest: 92 ms of a 2 s window). Vacating's
- * switch covers this too: both hand a CPU to waiting online work. The
- * task may have gone to sleep or away since: stratos.ko checks it, and a
- * stale request costs one lookup there.
+ * switch covers this too: both hand a CPU to waiting online work.
+ * bt_stopping() forgets a task that went to sleep; stratos.ko checks the
+ * task again anyway.
  */
 static void bt_yield_held(const struct bt_conf *conf, s32 cpu,
 			  struct bt_cpu *bc, u64 now)
@@ -1085,6 +1085,9 @@ void BPF_STRUCT_OPS(bt_stopping, struct task_struct *p, bool runnable)
 	u64 now = scx_bpf_now();
 
 	bc = bt_get_cpu(scx_bpf_task_cpu(p));
+	/* Asleep or gone, it keeps nothing off this CPU: bt_yield_held(). */
+	if (bc && !runnable && bc->pinned_pid == p->pid)
+		bc->pinned_pid = 0;
 	if (!bc || !bc->run_start)
 		return;
 	bt_charge(p, bc, now);
