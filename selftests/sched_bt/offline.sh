@@ -143,7 +143,7 @@ while True:
 # cgroup only: writes on cgroups below it succeed and take effect; on the
 # marked cgroup itself mainline refuses them (EINVAL), as documented.
 test_fallback_cpu_weight_below_offline() {
-	local off a b pa pb ra rb
+	local off a b pa pb ra rb a0 b0 a1 b1 i good=0
 	trap bt_cleanup EXIT
 	load_module
 	off=$(bt_cg off)
@@ -159,12 +159,19 @@ test_fallback_cpu_weight_below_offline() {
 	pa=$(hog "$a" 0)
 	pb=$(hog "$b" 0)
 	sleep 0.5
-	ra=$(runtime_ns "$pa"); rb=$(runtime_ns "$pb")
-	sleep 2
-	ra=$(($(runtime_ns "$pa") - ra)); rb=$(($(runtime_ns "$pb") - rb))
-	echo "pod-a (400) $((ra / 1000000)) ms, pod-b (100) $((rb / 1000000)) ms"
-	# 4:1 expected; accept anything above 2:1.
-	[ "$ra" -gt $((rb * 2)) ] || fail "cpu.weight below offline has no effect"
+	# 4:1 expected; accept anything above 2:1 in one of two windows (a
+	# vCPU the loaded host stops charges its gap to the task it ran: the
+	# check once saw 1.9:1 on debug). Without the weights both read 1:1.
+	a0=$(runtime_ns "$pa"); b0=$(runtime_ns "$pb")
+	for i in 1 2; do
+		sleep 2
+		a1=$(runtime_ns "$pa"); b1=$(runtime_ns "$pb")
+		ra=$((a1 - a0)); rb=$((b1 - b0))
+		echo "pod-a (400) $((ra / 1000000)) ms, pod-b (100) $((rb / 1000000)) ms"
+		[ "$ra" -gt $((rb * 2)) ] && good=1
+		a0=$a1; b0=$b1
+	done
+	[ "$good" = 1 ] || fail "cpu.weight below offline has no effect"
 }
 
 # The fallback alone: an offline hog next to an online hog on one CPU gets
