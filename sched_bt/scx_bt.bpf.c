@@ -38,9 +38,12 @@
  *
  * - Weights between offline cgroups: tasks are ordered by virtual time in
  *   one queue; a task is charged its runtime scaled by 100 / weight, where
- *   weight comes from bt_cgw[cgroup id] (the registry weight, written by
- *   stratosctl) times the task's nice weight. With equal numbers of tasks
- *   per cgroup this shares CPU time by cgroup weight.
+ *   weight comes from bt_cgw[cgroup id] (the registry weight of the
+ *   nearest offline cgroup, written by stratosctl), times the cpu.weight
+ *   / 100 of every cgroup between that one and the task (an agent's
+ *   weights on pods and containers, from ops.cgroup_init and
+ *   cgroup_set_weight), times the task's nice weight. With equal numbers
+ *   of tasks per cgroup this shares CPU time by cgroup weight.
  *
  * - Budget: each CPU runs offline work at most budget_pct of every 100 ms.
  *   Per cgroup, cpu.max holds as it would for fair tasks: the kernel tells
@@ -204,8 +207,8 @@ struct {
 struct bt_task {
 	u64 wait_since;		/* became runnable or was preempted; 0: running */
 	u64 cgid;		/* its cgroup, cached; 0: look it up */
-	u64 weights_gen;	/* bt_conf.weights_gen when weight was read */
-	u32 weight;		/* its offline cgroup's weight, cached */
+	u64 weights_gen;	/* weights_gen + cw_gen when weight was read */
+	u32 weight;		/* bt_task_cgweight(), cached */
 	u64 bw_gen;		/* bw_gen when bw_cgid was found */
 	u64 bw_cgid;		/* nearest ancestor with a cpu.max quota; 0 none */
 	u64 bw_granted;		/* quota its slice took in advance ... */
@@ -229,6 +232,21 @@ struct {
 
 /* Bumped when any cgroup's bandwidth comes or goes: tasks look again. */
 static u64 bw_gen = 1;
+
+/*
+ * cpu.weight of every cgroup whose weight is not the default 100, as the
+ * kernel passes it to ext schedulers (ops.cgroup_init, cgroup_set_weight).
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, 65536);
+	__type(key, u64);
+	__type(value, u32);
+} bt_cgcw SEC(".maps");
+
+/* Bumped when a cgroup's cpu.weight changes: tasks look again. */
+static u64 cw_gen;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
@@ -318,16 +336,63 @@ static __always_inline u64 bt_nearest_in(struct task_struct *p, void *map)
 	return found;
 }
 
+/* Weights are kept in [1, BT_WEIGHT_MAX]; 100 is a task of weight 1.0. */
+#define BT_WEIGHT_MAX	1000000
+
 /*
- * The weight of @p's offline cgroup: bt_cgw holds the registry weight of
- * each offline cgroup; the nearest ancestor with one counts.
+ * The weight @p is charged by: the registry weight of its nearest offline
+ * cgroup (bt_cgw), scaled by cpu.weight / 100 of each cgroup below that
+ * one down to @p's own (bt_cgcw). The offline cgroup's own cpu.weight does
+ * not count: cpu.idle replaces it, and the registry weight stands for it.
+ * 100 if no offline cgroup is found (the registry was not loaded).
  */
 static u32 bt_task_cgweight(struct task_struct *p)
 {
-	u64 id = bt_nearest_in(p, &bt_cgw);
-	u32 *w = id ? bpf_map_lookup_elem(&bt_cgw, &id) : NULL;
+	struct cgroup *cgrp = scx_bpf_task_cgroup(p);
+	u64 id, scale = 100;
+	u32 *w, *cw, found = 0;
+	int level, i;
 
-	return w && *w ? *w : 100;
+	level = cgrp->level;
+	for (i = 0; i < 32 && level - i >= 1; i++) {
+		struct cgroup *anc = bpf_cgroup_ancestor(cgrp, level - i);
+
+		if (!anc)
+			break;
+		id = anc->kn->id;
+		bpf_cgroup_release(anc);
+		w = bpf_map_lookup_elem(&bt_cgw, &id);
+		if (w) {
+			found = *w ?: 100;
+			break;
+		}
+		cw = bpf_map_lookup_elem(&bt_cgcw, &id);
+		if (cw)
+			scale = scale * *cw / 100;
+		if (scale > BT_WEIGHT_MAX)
+			scale = BT_WEIGHT_MAX;
+		else if (!scale)
+			scale = 1;
+	}
+	bpf_cgroup_release(cgrp);
+	if (!found)
+		return 100;
+	scale = scale * found / 100;
+	return scale > BT_WEIGHT_MAX ? BT_WEIGHT_MAX : scale ?: 1;
+}
+
+/* Record @cgrp's cpu.weight; only weights other than 100 take an entry. */
+static void bt_cw_set(struct cgroup *cgrp, u32 weight)
+{
+	u64 id = cgrp->kn->id;
+
+	if (weight == 100 || !weight) {
+		if (!bpf_map_delete_elem(&bt_cgcw, &id))
+			__sync_fetch_and_add(&cw_gen, 1);
+		return;
+	}
+	if (!bpf_map_update_elem(&bt_cgcw, &id, &weight, BPF_ANY))
+		__sync_fetch_and_add(&cw_gen, 1);
 }
 
 /*
@@ -360,7 +425,13 @@ s32 BPF_STRUCT_OPS(bt_cgroup_init, struct cgroup *cgrp,
 		   struct scx_cgroup_init_args *args)
 {
 	bt_bw_set(cgrp, args->bw_period_us, args->bw_quota_us);
+	bt_cw_set(cgrp, args->weight);
 	return 0;
+}
+
+void BPF_STRUCT_OPS(bt_cgroup_set_weight, struct cgroup *cgrp, u32 weight)
+{
+	bt_cw_set(cgrp, weight);
 }
 
 void BPF_STRUCT_OPS(bt_cgroup_set_bandwidth, struct cgroup *cgrp,
@@ -372,6 +443,7 @@ void BPF_STRUCT_OPS(bt_cgroup_set_bandwidth, struct cgroup *cgrp,
 void BPF_STRUCT_OPS(bt_cgroup_exit, struct cgroup *cgrp)
 {
 	bt_bw_set(cgrp, 0, 0);
+	bt_cw_set(cgrp, 100);
 }
 
 /*
@@ -1040,7 +1112,7 @@ void BPF_STRUCT_OPS(bt_running, struct task_struct *p)
 	struct bt_cg_stats *st;
 	struct bt_task *t;
 	struct bt_cpu *bc;
-	u64 now = scx_bpf_now(), wait, slice;
+	u64 now = scx_bpf_now(), wait, slice, wgen;
 	s32 cpu;
 
 	if ((s64)(p->scx.dsq_vtime - vtime_now) > 0)
@@ -1053,9 +1125,11 @@ void BPF_STRUCT_OPS(bt_running, struct task_struct *p)
 	/* The cgroup lookups are the costly part: once per move or reweight. */
 	if (!t->cgid)
 		t->cgid = bt_task_cgid(p);
-	if (!t->weight || t->weights_gen != conf->weights_gen) {
+	/* Both generations only grow: their sum changes when either does. */
+	wgen = conf->weights_gen + READ_ONCE(cw_gen);
+	if (!t->weight || t->weights_gen != wgen) {
 		t->weight = bt_task_cgweight(p);
-		t->weights_gen = conf->weights_gen;
+		t->weights_gen = wgen;
 	}
 	cpu = scx_bpf_task_cpu(p);
 	bc = bt_get_cpu(cpu);
@@ -1588,6 +1662,7 @@ struct sched_ext_ops bt_ops = {
 	.cgroup_init	= (void *)bt_cgroup_init,
 	.cgroup_exit	= (void *)bt_cgroup_exit,
 	.cgroup_set_bandwidth = (void *)bt_cgroup_set_bandwidth,
+	.cgroup_set_weight = (void *)bt_cgroup_set_weight,
 	.dump_cpu	= (void *)bt_dump_cpu,
 	.init		= (void *)bt_init,
 	.exit		= (void *)bt_exit,

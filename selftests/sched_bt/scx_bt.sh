@@ -417,6 +417,59 @@ test_scx_bt_offline_weights() {
 	[ $(($1 * 2)) -gt $(($2 * 3)) ] || fail "weights not applied (expected ~3:1)"
 }
 
+# weight_over BIG SMALL WHAT: whether task BIG got more than twice task
+# SMALL's CPU time in one of two 2-second windows (4:1 expected; a vCPU
+# the loaded host stops charges its gap to the task it ran).
+weight_over() {
+	local s i
+	for i in 1 2; do
+		s=$(share "$1" "$2")
+		echo "$3 ms: $s"
+		set -- "$1" "$2" "$3" $s
+		[ "$4" -gt $(($5 * 2)) ] && return 0
+	done
+	return 1
+}
+
+# Kubelet's cpu.weight on pods below an offline cgroup counts under scx_bt
+# as in the fallback: 400 against 100, one task each on one CPU, then
+# swapped at run time (ops.cgroup_set_weight).
+test_scx_bt_offline_weights_cpu_weight() {
+	local off a b pa pb
+	bt_setup
+	BT_KEEP=1
+	off=$(bt_cg off)
+	stratosctl cgroup set "$off" class=offline
+	a=$(cg_create off/pod-a)
+	b=$(cg_create off/pod-b)
+	echo 400 >"$a/cpu.weight"
+	echo 100 >"$b/cpu.weight"
+	pa=$(hog "$a" 0)
+	pb=$(hog "$b" 0)
+	bt_enable
+	wait_policy "$pa" "$SCHED_EXT"
+	wait_policy "$pb" "$SCHED_EXT"
+	weight_over "$pa" "$pb" "pod-a 400, pod-b 100" ||
+		fail "pod cpu.weight 400:100 not applied under scx_bt"
+	echo 100 >"$a/cpu.weight"
+	echo 400 >"$b/cpu.weight"
+	weight_over "$pb" "$pa" "pod-b 400, pod-a 100" ||
+		fail "pod cpu.weight changed at run time not applied"
+	# The offline cgroup has an entry (weight 100), which goes with it
+	# from the registry.
+	bt_cgw_has "$off" || fail "no bt_cgw entry for an offline cgroup"
+	stratosctl cgroup del "$off"
+	! bt_cgw_has "$off" || fail "bt_cgw entry kept after cgroup del"
+}
+
+# bt_cgw_has CGROUP_DIR: has scx_bt's weight map an entry for the cgroup?
+bt_cgw_has() {
+	bpftool -j map dump pinned /sys/fs/bpf/stratos_bt/bt_cgw |
+		jq -e --argjson id "$(stat -c %i "$1")" \
+			'any(.[]; (.formatted.key // .key) == $id)' \
+		>/dev/null
+}
+
 # Budget: offline work on an otherwise idle CPU is held to its share, and
 # the share changes at run time.
 test_scx_bt_offline_budget() {
@@ -560,6 +613,7 @@ run_test "scx_bt: online spreads onto offline-only CPU (placement)" test_scx_bt_
 run_test "scx_bt: online spreads beside an offline task pinned to one CPU (placement)" test_scx_bt_offline_placement_pinned
 run_test "scx_bt: vacating hands offline work away, online spreads (no SMT rule)" test_scx_bt_offline_vacate_moves
 run_test "scx_bt: weights between offline cgroups" test_scx_bt_offline_weights
+run_test "scx_bt: weights from cpu.weight below an offline cgroup" test_scx_bt_offline_weights_cpu_weight
 run_test "scx_bt: offline budget, changed at run time" test_scx_bt_offline_budget
 run_test "scx_bt: offline cgroup cpu.max, changed at run time" test_scx_bt_offline_cpu_max
 run_test "fallback: forced ejection falls back to cpu.idle" test_fallback_scx_bt_ejected

@@ -523,23 +523,88 @@ static int bump_weights_gen(void)
 	return ret ? EXIT_FAILURE : EXIT_SUCCESS;
 }
 
-/* Registry weights of the offline cgroups, for weighted sharing. */
+/* Offline cgroups seen in one registry dump, to find stale bt_cgw keys. */
+struct cgw_sync {
+	int fd;
+	bool incomplete;	/* out of memory: ids misses some */
+	uint64_t *ids;
+	size_t n, cap;
+};
+
+/*
+ * Registry weights of the offline cgroups, for weighted sharing. Every
+ * offline cgroup gets an entry, 100 if it has no weight: scx_bt scales by
+ * the cpu.weight of the cgroups below an entry, not above it.
+ */
 static int cgw_add(struct nl_msg *msg, void *arg)
 {
-	int fd = *(int *)arg;
+	struct cgw_sync *sync = arg;
 	struct cg_entry e;
+	uint64_t *ids;
 	uint32_t w;
 
-	if (cg_entry_parse(msg, &e) || e.class != STRATOS_CLASS_OFFLINE ||
-	    e.weight < 0)
+	if (cg_entry_parse(msg, &e) || e.class != STRATOS_CLASS_OFFLINE)
 		return 0;
-	w = (uint32_t)e.weight;
-	bpf_map_update_elem(fd, &e.id, &w, BPF_ANY);
+	w = e.weight < 0 ? 100 : (uint32_t)e.weight;
+	bpf_map_update_elem(sync->fd, &e.id, &w, BPF_ANY);
+	if (sync->incomplete)
+		return NL_OK;
+	if (sync->n == sync->cap) {
+		sync->cap = sync->cap ? 2 * sync->cap : 64;
+		ids = realloc(sync->ids, sync->cap * sizeof(*ids));
+		if (!ids) {
+			sync->incomplete = true;
+			return NL_OK;
+		}
+		sync->ids = ids;
+	}
+	sync->ids[sync->n++] = e.id;
 	return 0;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * Drop the bt_cgw entries of cgroups the dump did not list: no longer
+ * offline, or gone. Keys are collected first, since deleting while
+ * walking may restart the walk.
+ */
+static void cgw_drop_stale(struct cgw_sync *sync)
+{
+	uint64_t key, next, *stale = NULL, *grown;
+	size_t n = 0, cap = 0, i;
+	uint64_t *prev = NULL;
+
+	if (sync->n)
+		qsort(sync->ids, sync->n, sizeof(*sync->ids), cmp_u64);
+	while (!bpf_map_get_next_key(sync->fd, prev, &next)) {
+		key = next;
+		if (!sync->n ||
+		    !bsearch(&key, sync->ids, sync->n, sizeof(key), cmp_u64)) {
+			if (n == cap) {
+				cap = cap ? 2 * cap : 64;
+				grown = realloc(stale, cap * sizeof(*stale));
+				if (!grown)
+					break;
+				stale = grown;
+			}
+			stale[n++] = key;
+		}
+		prev = &key;
+	}
+	for (i = 0; i < n; i++)
+		bpf_map_delete_elem(sync->fd, &stale[i]);
+	free(stale);
 }
 
 static int sync_weights(struct ctx *ctx, int fd)
 {
+	struct cgw_sync sync = { .fd = fd };
 	struct snl_err e;
 	struct nl_msg *req;
 	struct snl *nl;
@@ -551,9 +616,14 @@ static int sync_weights(struct ctx *ctx, int fd)
 	req = snl_msg_new(nl, STRATOS_CMD_CGROUP_GET, NLM_F_DUMP);
 	if (!req)
 		return EXIT_FAILURE;
-	ret = snl_call(nl, req, cgw_add, &fd, &e);
-	if (ret < 0)
+	ret = snl_call(nl, req, cgw_add, &sync, &e);
+	if (ret < 0) {
+		free(sync.ids);
 		return snl_report("reading the registry", ret, &e, NULL, NULL);
+	}
+	if (!sync.incomplete)
+		cgw_drop_stale(&sync);
+	free(sync.ids);
 	return bump_weights_gen();
 }
 
