@@ -11,9 +11,9 @@
  * the same task counts as idle to the fair class (sched_idle_cpu()), at
  * wakeup and in load balancing, so online work comes. So scx_bt asks for
  * that, per CPU, in its bt_yield map (sched_bt/scx_bt.h), and this file
- * carries it out: the task runs in the cpu.idle group for BT_YIELD_NS, then
- * goes back to SCHED_EXT, where scx_bt asks again if online work still
- * waits for the CPU.
+ * carries it out: the task runs in the cpu.idle group until the request's
+ * end (20-80 ms, see BT_YIELD_NS), then goes back to SCHED_EXT, where
+ * scx_bt asks again if online work still waits for the CPU.
  *
  * The loader hands the map over with the statistics map
  * (STRATOS_CMD_BT_STATS_SET). scx_bt bumps the map's gen after each
@@ -28,7 +28,8 @@
  * The requests name tasks by pid; each is checked against the task before
  * anything changes: an offline task, SCHED_EXT, runnable, and allowed on
  * that CPU alone. A stale or forged request can at most run such a task as
- * the cpu.idle fallback would, for BT_YIELD_NS.
+ * the cpu.idle fallback would, for BT_YIELD_MAX_NS at a time: a longer one
+ * is cut there.
  *
  * Locking: bt_yield_lock serialises attach, detach, the work items and
  * bt_yielded[]'s writers; stratos_bt_yielding() reads bt_yielded[] without
@@ -53,10 +54,14 @@
 #include "bt_stats.h"
 #include "stratos.h"
 
-/* What this module switched, per CPU: the task and until when. */
+/*
+ * What this module switched, per CPU: the task, until when, and the end
+ * the request asked for (until is that, but at most BT_YIELD_MAX_NS away).
+ */
 struct bt_yielded {
 	pid_t pid;
 	u64 until;
+	u64 asked;
 };
 
 static struct bt_yielded bt_yielded[BT_MAX_CPUS];
@@ -128,14 +133,16 @@ static bool bt_yield_applies(struct task_struct *p, unsigned int cpu)
 	       p->nr_cpus_allowed == 1 && cpumask_test_cpu(cpu, p->cpus_ptr);
 }
 
-static void bt_yield_start(unsigned int cpu, pid_t pid, u64 until)
+static void bt_yield_start(unsigned int cpu, pid_t pid, u64 asked, u64 now)
 {
 	struct task_struct *p = bt_yield_get_task(pid);
 
 	if (!p)
 		return;
 	if (bt_yield_applies(p, cpu)) {
-		WRITE_ONCE(bt_yielded[cpu].until, until);
+		bt_yielded[cpu].asked = asked;
+		WRITE_ONCE(bt_yielded[cpu].until,
+			   min(asked, now + BT_YIELD_MAX_NS));
 		WRITE_ONCE(bt_yielded[cpu].pid, pid);
 		stratos_offline_task_sync(p);
 		WRITE_ONCE(bt_yields, bt_yields + 1);
@@ -204,9 +211,9 @@ static void bt_yield_fn(struct work_struct *work)
 		until = READ_ONCE(y->cpu[cpu].until_ns);
 		if (pid <= 0 || until <= now ||
 		    (bt_yielded[cpu].pid == pid &&
-		     bt_yielded[cpu].until == until))
+		     bt_yielded[cpu].asked == until))
 			continue;
-		bt_yield_start(cpu, pid, until);
+		bt_yield_start(cpu, pid, until, now);
 	}
 	bt_yield_end(now);
 out:

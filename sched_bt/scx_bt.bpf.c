@@ -338,6 +338,8 @@ static __always_inline u64 bt_nearest_in(struct task_struct *p, void *map)
 
 /* Weights are kept in [1, BT_WEIGHT_MAX]; 100 is a task of weight 1.0. */
 #define BT_WEIGHT_MAX	1000000
+/* The cpu.weight scale while it is computed: BT_SCALE_ONE is 1.0. */
+#define BT_SCALE_ONE	10000
 
 /*
  * The weight @p is charged by: the registry weight of its nearest offline
@@ -349,7 +351,7 @@ static __always_inline u64 bt_nearest_in(struct task_struct *p, void *map)
 static u32 bt_task_cgweight(struct task_struct *p)
 {
 	struct cgroup *cgrp = scx_bpf_task_cgroup(p);
-	u64 id, scale = 100;
+	u64 id, scale = BT_SCALE_ONE;
 	u32 *w, *cw, found = 0;
 	int level, i;
 
@@ -369,15 +371,16 @@ static u32 bt_task_cgweight(struct task_struct *p)
 		cw = bpf_map_lookup_elem(&bt_cgcw, &id);
 		if (cw)
 			scale = scale * *cw / 100;
-		if (scale > BT_WEIGHT_MAX)
-			scale = BT_WEIGHT_MAX;
+		/* Bounded, so that 32 levels of 10000 cannot overflow. */
+		if (scale > (u64)BT_WEIGHT_MAX * BT_SCALE_ONE)
+			scale = (u64)BT_WEIGHT_MAX * BT_SCALE_ONE;
 		else if (!scale)
 			scale = 1;
 	}
 	bpf_cgroup_release(cgrp);
 	if (!found)
 		return 100;
-	scale = scale * found / 100;
+	scale = scale * found / BT_SCALE_ONE;
 	return scale > BT_WEIGHT_MAX ? BT_WEIGHT_MAX : scale ?: 1;
 }
 
@@ -515,6 +518,18 @@ static u32 bt_online_nr(s32 cpu)
 }
 
 /*
+ * Ext tasks on @cpu's runqueue, running or queued in any DSQ: each one
+ * keeps @cpu from counting as idle for the fair class. Read without the
+ * runqueue lock.
+ */
+static u32 bt_ext_nr(s32 cpu)
+{
+	struct rq *rq = bpf_per_cpu_ptr(&runqueues, cpu);
+
+	return rq ? rq->scx.nr_running : 0;
+}
+
+/*
  * Is @cpu's ext_server running (active and not throttled)? Then the
  * deadline class picks it before anything else, and every ext pick on the
  * CPU comes from it.
@@ -562,6 +577,18 @@ static s32 bt_online_waiting(s32 self)
 	return -1;
 }
 
+#define BT_NS_PER_MS	1000000ULL
+
+/* The length in ms of a yield that follows one of @ms that did not help. */
+static u32 bt_yield_longer(u32 ms)
+{
+	u32 max = BT_YIELD_MAX_NS / BT_NS_PER_MS;
+
+	if (ms < BT_YIELD_NS / BT_NS_PER_MS)
+		return BT_YIELD_NS / BT_NS_PER_MS;
+	return ms >= max / 2 ? max : 2 * ms;
+}
+
 /*
  * Ask stratos.ko to run @pid, an offline task allowed on @cpu alone, in the
  * fair class (its cpu.idle group) for BT_YIELD_NS. While it is counted on
@@ -575,10 +602,18 @@ static void bt_request_yield(s32 cpu, s32 pid)
 {
 	struct bt_yield_req *r;
 	struct bt_yield *y;
-	u32 zero = 0, idx = cpu;
-	u64 now;
+	u32 zero = 0, idx = cpu, ms;
+	u64 now, until;
 
 	if (pid <= 0 || cpu < 0 || cpu >= BT_MAX_CPUS)
+		return;
+	/*
+	 * Another ext task counted here keeps the CPU busy for the fair
+	 * class all the same, and the yielded task, a fair task then, would
+	 * run ahead of it: two offline tasks pinned to one CPU shared it
+	 * 2034:22 ms at weights 100:300 when the lighter one kept yielding.
+	 */
+	if (bt_ext_nr(cpu) != 1)
 		return;
 	y = bpf_map_lookup_elem(&bt_yield, &zero);
 	if (!y)
@@ -586,10 +621,18 @@ static void bt_request_yield(s32 cpu, s32 pid)
 	asm volatile("" : "+r"(idx));
 	r = &y->cpu[idx & (BT_MAX_CPUS - 1)];
 	now = bpf_ktime_get_ns();
-	if (READ_ONCE(r->pid) == pid && now < READ_ONCE(r->until_ns))
-		return;
+	ms = BT_YIELD_NS / BT_NS_PER_MS;
+	if (READ_ONCE(r->pid) == pid) {
+		until = READ_ONCE(r->until_ns);
+		if (now < until)
+			return;
+		/* The last one did not bring online work: longer. */
+		if (now - until < BT_YIELD_AGAIN_NS)
+			ms = bt_yield_longer(READ_ONCE(r->ms));
+	}
 	WRITE_ONCE(r->pid, pid);
-	WRITE_ONCE(r->until_ns, now + BT_YIELD_NS);
+	WRITE_ONCE(r->ms, ms);
+	WRITE_ONCE(r->until_ns, now + ms * BT_NS_PER_MS);
 	__sync_fetch_and_add(&y->gen, 1);
 	__sync_fetch_and_add(&nr_yield_requests, 1);
 }

@@ -73,12 +73,19 @@ struct bt_exit_dump {
  * in its cpu.idle group until until_ns, then back.
  */
 #define BT_YIELD_NS	(20ULL * 1000 * 1000)
+/*
+ * A task asked again within BT_YIELD_AGAIN_NS of its last yield's end, the
+ * online work having stayed away, yields twice as long, up to
+ * BT_YIELD_MAX_NS: the fair class balances a busy CPU every 32-64 ms.
+ */
+#define BT_YIELD_AGAIN_NS (100ULL * 1000 * 1000)
+#define BT_YIELD_MAX_NS	(80ULL * 1000 * 1000)
 /* How long online work must wait before a held CPU's task is asked to. */
 #define BT_YIELD_WAIT_NS (10ULL * 1000 * 1000)
 
 struct bt_yield_req {
 	__s32 pid;		/* the pinned task, as the kernel numbers it */
-	__u32 pad;
+	__u32 ms;		/* its length; scx_bt's own, not read */
 	__u64 until_ns;		/* CLOCK_MONOTONIC (BPF ktime) */
 };
 

@@ -548,13 +548,13 @@ static int cgw_add(struct nl_msg *msg, void *arg)
 	w = e.weight < 0 ? 100 : (uint32_t)e.weight;
 	bpf_map_update_elem(sync->fd, &e.id, &w, BPF_ANY);
 	if (sync->incomplete)
-		return NL_OK;
+		return 0;
 	if (sync->n == sync->cap) {
 		sync->cap = sync->cap ? 2 * sync->cap : 64;
 		ids = realloc(sync->ids, sync->cap * sizeof(*ids));
 		if (!ids) {
 			sync->incomplete = true;
-			return NL_OK;
+			return 0;
 		}
 		sync->ids = ids;
 	}
