@@ -591,12 +591,13 @@ static u32 bt_yield_longer(u32 ms)
 
 /*
  * Ask stratos.ko to run @pid, an offline task allowed on @cpu alone, in the
- * fair class (its cpu.idle group) for BT_YIELD_NS. While it is counted on
- * @cpu's runqueue as an ext task, whether it runs or is held back, the
- * fair class moves no online work onto @cpu (see bt_vacate_move()), and
- * the task cannot leave; in an idle group it counts as idle there
- * (sched_idle_cpu()). One request per CPU and task at a time: the task is
- * out of this scheduler's sight until it comes back anyway.
+ * fair class (its cpu.idle group) for BT_YIELD_NS, longer if asked again
+ * soon after (bt_yield_longer()). While it is counted on @cpu's runqueue
+ * as an ext task, whether it runs or is held back, the fair class moves
+ * no online work onto @cpu (see bt_vacate_move()), and the task cannot
+ * leave; in an idle group it counts as idle there (sched_idle_cpu()).
+ * One request per CPU and task at a time: the task is out of this
+ * scheduler's sight until it comes back anyway.
  */
 static void bt_request_yield(s32 cpu, s32 pid)
 {
