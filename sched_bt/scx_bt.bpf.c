@@ -309,11 +309,31 @@ static u64 bt_task_cgid(struct task_struct *p)
 	return id;
 }
 
+/* Weights are kept in [1, BT_WEIGHT_MAX]; 100 is a task of weight 1.0. */
+#define BT_WEIGHT_MAX	1000000
+/* The cpu.weight scale while it is computed: BT_SCALE_ONE is 1.0. */
+#define BT_SCALE_ONE	10000
+
+/* @scale times cpu.weight / 100 of the cgroup numbered @id (bt_cgcw). */
+static __always_inline u64 bt_scale_by_cw(u64 scale, u64 id)
+{
+	u32 *cw = bpf_map_lookup_elem(&bt_cgcw, &id);
+
+	if (cw)
+		scale = scale * *cw / 100;
+	/* Bounded, so that 32 levels of 10000 cannot overflow. */
+	if (scale > (u64)BT_WEIGHT_MAX * BT_SCALE_ONE)
+		return (u64)BT_WEIGHT_MAX * BT_SCALE_ONE;
+	return scale ?: 1;
+}
+
 /*
  * The id of the nearest cgroup, from @p's own up to the top level, that
- * has an entry in @map (bt_cgw or bt_cgbw); 0 if none does.
+ * has an entry in @map (bt_cgw or bt_cgbw); 0 if none does. With @scale,
+ * multiply it by the cpu.weight of each cgroup passed on the way.
  */
-static __always_inline u64 bt_nearest_in(struct task_struct *p, void *map)
+static __always_inline u64 bt_nearest_in(struct task_struct *p, void *map,
+					 u64 *scale)
 {
 	struct cgroup *cgrp = scx_bpf_task_cgroup(p);
 	u64 id, found = 0;
@@ -331,15 +351,12 @@ static __always_inline u64 bt_nearest_in(struct task_struct *p, void *map)
 			found = id;
 			break;
 		}
+		if (scale)
+			*scale = bt_scale_by_cw(*scale, id);
 	}
 	bpf_cgroup_release(cgrp);
 	return found;
 }
-
-/* Weights are kept in [1, BT_WEIGHT_MAX]; 100 is a task of weight 1.0. */
-#define BT_WEIGHT_MAX	1000000
-/* The cpu.weight scale while it is computed: BT_SCALE_ONE is 1.0. */
-#define BT_SCALE_ONE	10000
 
 /*
  * The weight @p is charged by: the registry weight of its nearest offline
@@ -350,37 +367,12 @@ static __always_inline u64 bt_nearest_in(struct task_struct *p, void *map)
  */
 static u32 bt_task_cgweight(struct task_struct *p)
 {
-	struct cgroup *cgrp = scx_bpf_task_cgroup(p);
-	u64 id, scale = BT_SCALE_ONE;
-	u32 *w, *cw, found = 0;
-	int level, i;
+	u64 scale = BT_SCALE_ONE, id = bt_nearest_in(p, &bt_cgw, &scale);
+	u32 *w = id ? bpf_map_lookup_elem(&bt_cgw, &id) : NULL;
 
-	level = cgrp->level;
-	for (i = 0; i < 32 && level - i >= 1; i++) {
-		struct cgroup *anc = bpf_cgroup_ancestor(cgrp, level - i);
-
-		if (!anc)
-			break;
-		id = anc->kn->id;
-		bpf_cgroup_release(anc);
-		w = bpf_map_lookup_elem(&bt_cgw, &id);
-		if (w) {
-			found = *w ?: 100;
-			break;
-		}
-		cw = bpf_map_lookup_elem(&bt_cgcw, &id);
-		if (cw)
-			scale = scale * *cw / 100;
-		/* Bounded, so that 32 levels of 10000 cannot overflow. */
-		if (scale > (u64)BT_WEIGHT_MAX * BT_SCALE_ONE)
-			scale = (u64)BT_WEIGHT_MAX * BT_SCALE_ONE;
-		else if (!scale)
-			scale = 1;
-	}
-	bpf_cgroup_release(cgrp);
-	if (!found)
+	if (!w)
 		return 100;
-	scale = scale * found / BT_SCALE_ONE;
+	scale = scale * (*w ?: 100) / BT_SCALE_ONE;
 	return scale > BT_WEIGHT_MAX ? BT_WEIGHT_MAX : scale ?: 1;
 }
 
@@ -460,7 +452,7 @@ static struct bt_cg_bw *bt_task_bw(struct task_struct *p, struct bt_task *t,
 	u64 gen = READ_ONCE(bw_gen);
 
 	if (find && t->bw_gen != gen) {
-		t->bw_cgid = bt_nearest_in(p, &bt_cgbw);
+		t->bw_cgid = bt_nearest_in(p, &bt_cgbw, NULL);
 		t->bw_gen = gen;
 	}
 	return t->bw_cgid ? bpf_map_lookup_elem(&bt_cgbw, &t->bw_cgid) : NULL;
