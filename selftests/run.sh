@@ -152,6 +152,7 @@ run_job() {
 	# Races are the debug kernel's to find (its detectors see them):
 	# the other kernels run the race loops for less time.
 	[ "$kernel" = debug ] || env+=" RACE_SECONDS=8"
+	[ "$kernel" = debug ] && env+=" LOAD_CYCLES=5"
 	# The page-cache protection measurement is a figure of the primary
 	# kernel: the debug kernel, which streams files several times slower,
 	# runs the same hooks through the correctness cases on 96 MiB files
@@ -163,26 +164,32 @@ run_job() {
 	esac
 	[ "$kernel" = debug ] && env+=" PC_STREAM_MIB=96"
 	# The four accounting cases run the same code on different CPUs; the
-	# debug and 6.12 kernels run one with the sibling idle and one with it
-	# busy, and leave the other two accuracy figures to the stock kernel.
+	# 6.12 kernel runs one with the sibling idle and one with it busy (the
+	# debug kernel only the second, below), and leaves the other two
+	# accuracy figures to the stock kernel.
 	#
 	# The debug kernel also leaves out what adds no kernel path of its
-	# own, all of which the stock jobs run: the scx_bt and smt cases that
-	# measure a policy of the BPF scheduler (preemption, work
-	# conservation, placement, vacating alone, weights, the budget, the
-	# SMT rule's timing; the module's and the kernel's paths they take,
-	# registry, class switches, dispatch, kicks, the BPF timer, vacating
-	# and yields, the scx_bt cases left take too), the tool's own usage
-	# errors, calibration (userspace work loops; applying factors is
-	# "factors set and show") and the stepped reclaimable measurement
-	# (its sampling runs whenever the module is loaded). Every command
-	# costs 0.2-0.4 s there (fork and exec under KASAN in TCG, 40 ms on
-	# stock): these took 230 s of the debug jobs' 1570 s of tests.
-	local dbg_skip='vcore accounting: (slow CPU, sibling idle|fast CPU, sibling busy)'
-	dbg_skip+='|scx_bt: (offline hog preempted|work conservation|online spreads onto|vacating|weights|offline budget)'
+	# own, all of which the stock jobs run: the scx_bt, smt and fallback
+	# cases that measure a policy of the BPF scheduler or of cpu.idle
+	# (preemption, work conservation, placement, vacating alone, weights,
+	# the budget, the SMT rule's timing, 25 s of sustained load; the
+	# module's and the kernel's paths they take, registry, class
+	# switches, dispatch, kicks, the BPF timer, vacating and yields, the
+	# cases left take too), the tool's own usage errors and batch files,
+	# calibration (userspace work loops; applying factors is "factors set
+	# and show"), the stepped reclaimable measurement (its sampling runs
+	# whenever the module is loaded) and two of the four accounting cases
+	# (the same code on other CPUs; "hierarchy" and "slow CPU, sibling
+	# busy" stay). Every command costs 0.15-0.5 s there (fork and exec
+	# under KASAN in TCG; 45-140 ms on stock) and loading scx_bt 6-14 s
+	# (1.2-1.7 s on stock): these took about 410 s of the debug jobs'
+	# 1340 s of tests at 6955522.
+	local dbg_skip='vcore accounting: (slow CPU, sibling idle|fast CPU, sibling (idle|busy))'
+	dbg_skip+='|scx_bt: (offline hog preempted|work conservation|online spreads onto|vacating|weights|offline budget|sustained)'
 	dbg_skip+='|smt: (offline work (leaves|stays off)|online work starting)'
-	dbg_skip+='|core: (stratosctl usage|module not loaded)'
-	dbg_skip+='|vcore calibrate|vcore reclaimable capacity follows'
+	dbg_skip+='|fallback: (offline hog yields|cpu.weight below)'
+	dbg_skip+='|core: (stratosctl usage|stratosctl -b|module not loaded)'
+	dbg_skip+='|vcore (calibrate|help|reclaimable capacity follows)'
 	case "$kernel" in
 	stock)	;;
 	debug)	env+=" STRATOS_SKIP='^($dbg_skip)'"

@@ -3,10 +3,15 @@
 # stratos.ko core: loading, GET_INFO, the per-cgroup registry, module
 # parameters and the stratosctl front end. Sourced by suite.sh.
 
-test_load_unload_20() {
+# LOAD_CYCLES: 20, as the foundation issue asks. The debug kernel does 5
+# (selftests/run.sh): its detectors see a leak or a bad free in one cycle,
+# and a cycle there costs 2.5 s, not 1.
+LOAD_CYCLES=${LOAD_CYCLES:-20}
+
+test_load_unload() {
 	local i
 	unload_module
-	for i in $(seq 20); do
+	for ((i = 0; i < LOAD_CYCLES; i++)); do
 		insmod "$STRATOS_BUILD/stratos.ko"
 		stratosctl info >/dev/null
 		rmmod stratos
@@ -261,7 +266,7 @@ test_rmmod_with_1000_entries() {
 	rmdir "$base"/c[0-9]*
 }
 
-run_test "core: load and unload 20 times" test_load_unload_20
+run_test "core: load and unload $LOAD_CYCLES times" test_load_unload
 run_test "core: info" test_info
 run_test "core: module parameters" test_module_params
 run_test "core: cgroup set/show/list/del round trip" test_cgroup_roundtrip
