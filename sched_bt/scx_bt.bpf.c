@@ -1228,6 +1228,41 @@ void BPF_STRUCT_OPS(bt_cgroup_move, struct task_struct *p,
 	}
 }
 
+/* Does @cpu have nothing to run, and may it run offline work? */
+static bool bt_cpu_free(const struct bt_conf *conf, s32 cpu, u64 now)
+{
+	struct rq *rq = bpf_per_cpu_ptr(&runqueues, cpu);
+
+	return rq && !rq->nr_running && !bt_cpu_holds(conf, cpu, now);
+}
+
+/*
+ * Where vacating @cpu sends @p while online work waits on @waiting (see
+ * bt_vacate_move()): there, if @p may run there, so that the online task
+ * can come here; else another CPU @p may run on, a free one first. Either
+ * way @p leaves this CPU's runqueue, which is what lets the fair class's
+ * idle balancing bring the waiting work here. -1 if @p may run nowhere
+ * else (it then only holds this CPU idle for vacate_ns).
+ */
+static s32 bt_vacate_to(const struct bt_conf *conf,
+			const struct task_struct *p, s32 cpu, s32 waiting,
+			u64 now)
+{
+	s32 c, busy = -1;
+
+	if (bpf_cpumask_test_cpu(waiting, p->cpus_ptr))
+		return waiting;
+	bpf_for(c, 0, bt_nr_cpus()) {
+		if (c == cpu || !bpf_cpumask_test_cpu(c, p->cpus_ptr))
+			continue;
+		if (bt_cpu_free(conf, c, now))
+			return c;
+		if (busy < 0)
+			busy = c;
+	}
+	return busy;
+}
+
 /*
  * Runs on every tick of an offline task: leave the CPU if online work waits
  * elsewhere (so the fair class can move it here) or beside us on the SMT
@@ -1272,14 +1307,12 @@ void BPF_STRUCT_OPS(bt_tick, struct task_struct *p)
 	/*
 	 * A wakeup queued behind a running task for a moment is normal;
 	 * online work still waiting at the next tick is what needs a CPU.
-	 * A task that may not go where online work waits would stay
-	 * counted on this CPU's runqueue, which keeps the fair class's idle
-	 * balancing away: vacating would only idle this CPU. One allowed
-	 * here alone leaves the ext class for a while instead.
+	 * A task allowed here alone cannot leave this CPU's runqueue, which
+	 * keeps the fair class's idle balancing away: it leaves the ext
+	 * class for a while instead.
 	 */
 	waiting = bt_online_waiting(cpu);
-	if (waiting < 0 || (!bpf_cpumask_test_cpu(waiting, p->cpus_ptr) &&
-			    p->nr_cpus_allowed != 1)) {
+	if (waiting < 0) {
 		bc->wait_ticks = 0;
 		return;
 	}
@@ -1293,19 +1326,11 @@ void BPF_STRUCT_OPS(bt_tick, struct task_struct *p)
 		return;
 	}
 	bc->vacate_until = now + conf->vacate_ns;
-	bc->vacate_to = waiting;
+	bc->vacate_to = bt_vacate_to(conf, p, cpu, waiting, now);
 	p->scx.slice = 0;
 	st = bt_cg_stats(bt_task_cgid(p));
 	if (st)
 		__sync_fetch_and_add(&st->vacated, 1);
-}
-
-/* Does @cpu have nothing to run, and may it run offline work? */
-static bool bt_cpu_free(const struct bt_conf *conf, s32 cpu, u64 now)
-{
-	struct rq *rq = bpf_per_cpu_ptr(&runqueues, cpu);
-
-	return rq && !rq->nr_running && !bt_cpu_holds(conf, cpu, now);
 }
 
 /*
