@@ -178,12 +178,12 @@ run_job() {
 	# cases left take too), the tool's own usage errors and batch files,
 	# calibration (userspace work loops; applying factors is "factors set
 	# and show"), the stepped reclaimable measurement (its sampling runs
-	# whenever the module is loaded) and two of the four accounting cases
-	# (the same code on other CPUs; "hierarchy" and "slow CPU, sibling
-	# busy" stay). Every command costs 0.15-0.5 s there (fork and exec
-	# under KASAN in TCG; 45-140 ms on stock) and loading scx_bt 6-14 s
-	# (1.2-1.7 s on stock): these took about 410 s of the debug jobs'
-	# 1340 s of tests at 6955522.
+	# whenever the module is loaded) and one more accounting case (fast
+	# CPU, sibling idle: the same code as the others; "hierarchy" and
+	# "slow CPU, sibling busy" stay). Every command costs 0.15-0.5 s
+	# there (fork and exec under KASAN in TCG; 45-140 ms on stock) and
+	# loading scx_bt 6-14 s (1.2-1.7 s on stock): these took about 410 s
+	# of the debug jobs' 1340 s of tests at 6955522.
 	local dbg_skip='vcore accounting: (slow CPU, sibling idle|fast CPU, sibling (idle|busy))'
 	dbg_skip+='|scx_bt: (offline hog preempted|work conservation|online spreads onto|vacating|weights|offline budget|sustained)'
 	dbg_skip+='|smt: (offline work (leaves|stays off)|online work starting)'
