@@ -8,11 +8,13 @@
  * runqueue whether it runs or scx_bt holds it back. scx_bt vacates such a
  * CPU by moving its offline task elsewhere, but a task allowed on that one
  * CPU cannot move. In its offline cgroup's cpu.idle group, as SCHED_NORMAL,
- * the same task counts as idle to the fair class (sched_idle_cpu()), at
- * wakeup and in load balancing, so online work comes. So scx_bt asks for
- * that, per CPU, in its bt_yield map (sched_bt/scx_bt.h), and this file
- * carries it out: the task runs in the cpu.idle group until the request's
- * end (20-80 ms, see BT_YIELD_NS), then goes back to SCHED_EXT, where
+ * the same task counts as idle to the fair class at wakeup
+ * (sched_idle_cpu()), and in load balancing as the near-zero load it is
+ * once its utilisation shows the CPU in use (sched_bt/scx_bt.h says why
+ * that takes a while), so online work comes. So scx_bt asks for that, per
+ * CPU, in its bt_yield map, and this file carries it out: the task runs
+ * in the cpu.idle group for the request's length (BT_YIELD_NS, 160 ms
+ * from the switch), then goes back to SCHED_EXT, where
  * scx_bt asks again if online work still waits for the CPU.
  *
  * The loader hands the map over with the statistics map
@@ -55,8 +57,9 @@
 #include "stratos.h"
 
 /*
- * What this module switched, per CPU: the task, until when, and the end
- * the request asked for (until is that, but at most BT_YIELD_MAX_NS away).
+ * What this module switched, per CPU: the task, until when (the request's
+ * length from the switch, at most BT_YIELD_MAX_NS), and the request's
+ * until_ns, which tells it from the next one.
  */
 struct bt_yielded {
 	pid_t pid;
@@ -133,7 +136,13 @@ static bool bt_yield_applies(struct task_struct *p, unsigned int cpu)
 	       p->nr_cpus_allowed == 1 && cpumask_test_cpu(cpu, p->cpus_ptr);
 }
 
-static void bt_yield_start(unsigned int cpu, pid_t pid, u64 asked, u64 now)
+/*
+ * Switch the task numbered @pid, if a request for @cpu may switch it, for
+ * @ms from @now: the length counts from the switch, not from the request,
+ * because what the yield must last is the task's time in the fair class.
+ */
+static void bt_yield_start(unsigned int cpu, pid_t pid, u64 asked, u32 ms,
+			   u64 now)
 {
 	struct task_struct *p = bt_yield_get_task(pid);
 
@@ -142,7 +151,8 @@ static void bt_yield_start(unsigned int cpu, pid_t pid, u64 asked, u64 now)
 	if (bt_yield_applies(p, cpu)) {
 		bt_yielded[cpu].asked = asked;
 		WRITE_ONCE(bt_yielded[cpu].until,
-			   min(asked, now + BT_YIELD_MAX_NS));
+			   now + min_t(u64, (u64)ms * NSEC_PER_MSEC,
+				       BT_YIELD_MAX_NS));
 		WRITE_ONCE(bt_yielded[cpu].pid, pid);
 		stratos_offline_task_sync(p);
 		WRITE_ONCE(bt_yields, bt_yields + 1);
@@ -197,6 +207,7 @@ static void bt_yield_fn(struct work_struct *work)
 	struct bt_yield *y;
 	unsigned int cpu;
 	pid_t pid;
+	u32 ms;
 
 	mutex_lock(&bt_yield_lock);
 	y = rcu_dereference_protected(stratos_bt_yield_req,
@@ -208,12 +219,13 @@ static void bt_yield_fn(struct work_struct *work)
 	smp_rmb();
 	for (cpu = 0; cpu < bt_yield_nr_cpus(); cpu++) {
 		pid = READ_ONCE(y->cpu[cpu].pid);
+		ms = READ_ONCE(y->cpu[cpu].ms);
 		until = READ_ONCE(y->cpu[cpu].until_ns);
-		if (pid <= 0 || until <= now ||
+		if (pid <= 0 || !ms || until <= now ||
 		    (bt_yielded[cpu].pid == pid &&
 		     bt_yielded[cpu].asked == until))
 			continue;
-		bt_yield_start(cpu, pid, until, now);
+		bt_yield_start(cpu, pid, until, ms, now);
 	}
 	bt_yield_end(now);
 out:

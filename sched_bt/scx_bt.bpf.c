@@ -557,13 +557,42 @@ static bool bt_server_pick(s32 cpu)
 	return rq->cfs.h_nr_runnable || bt_ext_server_running(cpu);
 }
 
-/* A CPU other than @self with online work queued behind online work, or -1. */
+/* Is @p online work: neither an idle task nor an ext (offline) task? */
+static __always_inline bool bt_task_online(const struct task_struct *p)
+{
+	return p->pid && p->policy != SCHED_EXT_POLICY;
+}
+
+/*
+ * Could online work queued on @cpu run on @self? Of the tasks there only
+ * the running one is in reach without @cpu's runqueue lock, and the queued
+ * ones take turns with it. One that may not run on @self (a service pinned
+ * to its CPUs) the fair class never moves here, whatever @self's offline
+ * task does to make room: beside nginx and wrk pinned to one CPU, the hog
+ * pinned to its SMT sibling yielded for them in vain and ran beside them
+ * for all its yields. Anything else running there (an ext task the
+ * ext_server picked) tells nothing: it may.
+ */
+static bool bt_online_may_come(s32 cpu, s32 self)
+{
+	struct task_struct *curr = scx_bpf_cpu_curr(cpu);
+
+	if (!curr || !bt_task_online(curr))
+		return true;
+	return bpf_cpumask_test_cpu(self, curr->cpus_ptr);
+}
+
+/*
+ * A CPU other than @self with online work queued behind online work that
+ * could run on @self, or -1.
+ */
 static s32 bt_online_waiting(s32 self)
 {
 	s32 cpu;
 
 	bpf_for(cpu, 0, bt_nr_cpus()) {
-		if (cpu != self && bt_online_nr(cpu) >= 2)
+		if (cpu != self && bt_online_nr(cpu) >= 2 &&
+		    bt_online_may_come(cpu, self))
 			return cpu;
 	}
 	return -1;
@@ -571,23 +600,13 @@ static s32 bt_online_waiting(s32 self)
 
 #define BT_NS_PER_MS	1000000ULL
 
-/* The length in ms of a yield that follows one of @ms that did not help. */
-static u32 bt_yield_longer(u32 ms)
-{
-	u32 max = BT_YIELD_MAX_NS / BT_NS_PER_MS;
-
-	if (ms < BT_YIELD_NS / BT_NS_PER_MS)
-		return BT_YIELD_NS / BT_NS_PER_MS;
-	return ms >= max / 2 ? max : 2 * ms;
-}
-
 /*
  * Ask stratos.ko to run @pid, an offline task allowed on @cpu alone, in the
- * fair class (its cpu.idle group) for BT_YIELD_NS, longer if asked again
- * soon after (bt_yield_longer()). While it is counted on @cpu's runqueue
- * as an ext task, whether it runs or is held back, the fair class moves
- * no online work onto @cpu (see bt_vacate_move()), and the task cannot
- * leave; in an idle group it counts as idle there (sched_idle_cpu()).
+ * fair class (its cpu.idle group) for BT_YIELD_NS. While it is counted on
+ * @cpu's runqueue as an ext task, whether it runs or is held back, the
+ * fair class moves no online work onto @cpu (see bt_vacate_move()), and
+ * the task cannot leave; in an idle group it is next to no load there,
+ * once the fair class sees it use the CPU (scx_bt.h, BT_YIELD_NS).
  * One request per CPU and task at a time: the task is out of this
  * scheduler's sight until it comes back anyway.
  */
@@ -595,8 +614,8 @@ static void bt_request_yield(s32 cpu, s32 pid)
 {
 	struct bt_yield_req *r;
 	struct bt_yield *y;
-	u32 zero = 0, idx = cpu, ms;
-	u64 now, until;
+	u32 zero = 0, idx = cpu;
+	u64 now;
 
 	if (pid <= 0 || cpu < 0 || cpu >= BT_MAX_CPUS)
 		return;
@@ -614,18 +633,12 @@ static void bt_request_yield(s32 cpu, s32 pid)
 	asm volatile("" : "+r"(idx));
 	r = &y->cpu[idx & (BT_MAX_CPUS - 1)];
 	now = bpf_ktime_get_ns();
-	ms = BT_YIELD_NS / BT_NS_PER_MS;
-	if (READ_ONCE(r->pid) == pid) {
-		until = READ_ONCE(r->until_ns);
-		if (now < until)
-			return;
-		/* The last one did not bring online work: longer. */
-		if (now - until < BT_YIELD_AGAIN_NS)
-			ms = bt_yield_longer(READ_ONCE(r->ms));
-	}
+	/* Asked already: being carried out, or under way. */
+	if (READ_ONCE(r->pid) == pid && now < READ_ONCE(r->until_ns))
+		return;
 	WRITE_ONCE(r->pid, pid);
-	WRITE_ONCE(r->ms, ms);
-	WRITE_ONCE(r->until_ns, now + ms * BT_NS_PER_MS);
+	WRITE_ONCE(r->ms, BT_YIELD_NS / BT_NS_PER_MS);
+	WRITE_ONCE(r->until_ns, now + BT_YIELD_NS);
 	__sync_fetch_and_add(&y->gen, 1);
 	__sync_fetch_and_add(&nr_yield_requests, 1);
 }
@@ -689,12 +702,6 @@ static bool bt_sibling_online(const struct bt_conf *conf, s32 cpu, u64 now)
 		return false;
 	sbc = bt_get_cpu(sib);
 	return sbc && now - READ_ONCE(sbc->online_left) < conf->smt_hold_ns;
-}
-
-/* Is @p online work: neither an idle task nor an ext (offline) task? */
-static __always_inline bool bt_task_online(const struct task_struct *p)
-{
-	return p->pid && p->policy != SCHED_EXT_POLICY;
 }
 
 /*

@@ -70,23 +70,28 @@ struct bt_exit_dump {
  * tasks" in Documentation/sched_bt.rst). scx_bt writes a request, then bumps
  * gen; stratos.ko, which holds the map (STRATOS_CMD_BT_STATS_SET), sees the
  * new gen at its next context switch and switches the task to SCHED_NORMAL
- * in its cpu.idle group until until_ns, then back.
+ * in its cpu.idle group for the request's ms, then back. A request not
+ * carried out by until_ns is stale.
+ *
+ * A yield lasts BT_YIELD_NS from the switch. The fair class moves a waiting
+ * task onto a CPU whose tasks leave it spare capacity only if that CPU is
+ * idle (between SMT siblings, sibling_imbalance() is 0 for a busy one);
+ * else it must see the CPU's capacity used, its utilisation above 1/1.1 of
+ * it (imbalance_pct 110), and then pulls by load. The yielded task comes
+ * to the fair class with its utilisation aged by all the time it spent as
+ * an ext task, often to nothing, and from 0 running alone takes 111 ms to
+ * get there (PELT's 32 ms half-life): shorter yields (20-80 ms) left the
+ * online work where it was in runs of dozens of them.
  */
-#define BT_YIELD_NS	(20ULL * 1000 * 1000)
-/*
- * A task asked again within BT_YIELD_AGAIN_NS of its last yield's end, the
- * online work having stayed away, yields twice as long, up to
- * BT_YIELD_MAX_NS: the fair class balances a busy CPU every 32-64 ms.
- */
-#define BT_YIELD_AGAIN_NS (100ULL * 1000 * 1000)
-#define BT_YIELD_MAX_NS	(80ULL * 1000 * 1000)
+#define BT_YIELD_NS	(160ULL * 1000 * 1000)
+#define BT_YIELD_MAX_NS	BT_YIELD_NS
 /* How long online work must wait before a held CPU's task is asked to. */
 #define BT_YIELD_WAIT_NS (10ULL * 1000 * 1000)
 
 struct bt_yield_req {
 	__s32 pid;		/* the pinned task, as the kernel numbers it */
-	__u32 ms;		/* its length; scx_bt's own, not read */
-	__u64 until_ns;		/* CLOCK_MONOTONIC (BPF ktime) */
+	__u32 ms;		/* its length, from the switch */
+	__u64 until_ns;		/* CLOCK_MONOTONIC (BPF ktime): due till then */
 };
 
 struct bt_yield {

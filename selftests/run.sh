@@ -185,7 +185,7 @@ run_job() {
 	# loading scx_bt 6-14 s (1.2-1.7 s on stock): these took about 410 s
 	# of the debug jobs' 1340 s of tests at 6955522.
 	local dbg_skip='vcore accounting: (slow CPU, sibling idle|fast CPU, sibling (idle|busy))'
-	dbg_skip+='|scx_bt: (offline hog preempted|work conservation|online spreads onto|vacating|weights|offline budget|sustained)'
+	dbg_skip+='|scx_bt: (offline hog preempted|work conservation|online spreads onto|no yield|vacating|weights|offline budget|sustained)'
 	dbg_skip+='|smt: (offline work (leaves|stays off)|online work starting)'
 	dbg_skip+='|fallback: (offline hog yields|cpu.weight below)'
 	dbg_skip+='|core: (stratosctl usage|stratosctl -b|module not loaded)'
