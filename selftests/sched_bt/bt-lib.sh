@@ -105,7 +105,10 @@ bt_stall_check() {
 	echo "$line"
 	cpus=$(awk '/^Cpus_allowed_list:/ { print $2 }' "/proc/$pid/status" 2>/dev/null)
 	if [[ -n "$cpus" && "$cpus" =~ ^[0-9]+$ ]]; then
-		echo "TODO: the watchdog ejected scx_bt: task $pid, pinned to CPU $cpus, starved (known defect, Documentation/sched_bt.rst)"
+		# bt_teardown prints it again after the cleanup: the TAP line
+		# takes the reason from the last line.
+		BT_TODO_WHY="the watchdog ejected scx_bt: task $pid, pinned to CPU $cpus, starved (known defect, Documentation/sched_bt.rst)"
+		echo "TODO: $BT_TODO_WHY"
 		return "$STRATOS_TODO"
 	fi
 	echo "FAIL: the sched_ext watchdog ejected scx_bt during this test (task $pid, CPUs ${cpus:-unknown})"
