@@ -215,9 +215,10 @@ run_job() {
 	# sched_ext flips on enable and disable, e.g. in update_rq_clock())
 	# after the patch completed, and the kernel oopses on it. Such a boot
 	# proves nothing either way from the fault on: boot the job again
-	# (three times at most) to run the tests that had not finished, and
-	# say so in its log. The tests that finished keep their results.
-	while [ "$retried" -lt 3 ] &&
+	# (five times at most) to run the tests that had not finished, and
+	# say so in its log. The tests that finished keep their results. (A
+	# stock-bt job once needed three, the last for its final disable.)
+	while [ "$retried" -lt 5 ] &&
 	      grep -q "Oops: int3" "$vmdir/console.log" 2>/dev/null; do
 		retried=$((retried + 1))
 		cp "$vmdir/console.log" "$logdir/$name.int3-console-$retried.log"
