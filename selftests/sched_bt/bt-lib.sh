@@ -33,7 +33,7 @@ wait_policy() {
 
 	wait_for 60 has_policy "$pid" "$want" && return 0
 	got=$(policy_of "$pid")
-	fail "task $pid has policy $got, expected $want; ps: $(ps -o pid=,ppid=,stat=,cls=,args= -p "$pid" 2>&1 || echo 'no such task')"
+	fail "task $pid has policy $got, expected $want; cgroup $(cat "/proc/$pid/cgroup" 2>/dev/null); ps: $(ps -o pid=,ppid=,stat=,cls=,args= -p "$pid" 2>&1 || echo 'no such task')"
 }
 
 # runtime_ns PID: CPU time used so far (first field of schedstat).
@@ -122,13 +122,20 @@ bt_cg() {
 	cg_create "$1"
 }
 
-# hog CGROUP [CPU]: start a busy loop inside CGROUP (pinned to CPU if
-# given) and print its pid; it joins the cgroup before it starts spinning.
+# hog CGROUP [CPU]: start a busy loop (pinned to CPU if given), put it
+# in CGROUP and print its pid. The caller's shell moves it, before
+# returning: a loop that joined by its own write, as it once did, could
+# do so after the caller had moved it on, and undo that. On the debug
+# kernel a fork and exec take 0.1-0.5 s; one check run there moved a hog
+# to an offline cgroup 0.2 s after starting it and found it, 60 s later,
+# running its loop in SCHED_NORMAL (policy 0, expected 7): most likely
+# the loop's late join had taken it back out. It spins for the moment
+# before the move in the caller's cgroup.
 hog() {
 	local pin=
 	[ -n "${2:-}" ] && pin="taskset -c $2"
-	$pin sh -c "echo \$\$ >$1/cgroup.procs; exec sh -c 'while :; do :; done'" \
-		>/dev/null 2>&1 &
+	$pin sh -c 'while :; do :; done' >/dev/null 2>&1 &
+	echo $! >"$1/cgroup.procs"
 	echo $!
 }
 

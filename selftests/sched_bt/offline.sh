@@ -50,15 +50,20 @@ test_offline_migrate_in_out() {
 	pid=$(hog "$on")
 	sleep 0.2
 	[ "$(policy_of "$pid")" = 0 ] || fail "online hog not SCHED_NORMAL"
+	# Each step is printed: a failure's last lines then say which.
+	echo "step: into the offline cgroup"
 	echo "$pid" >"$off/cgroup.procs"
 	wait_policy "$pid" "$want"
+	echo "step: back to the online cgroup"
 	echo "$pid" >"$on/cgroup.procs"
 	wait_policy "$pid" 0
 	# A nested cgroup of an offline one is offline too.
+	echo "step: into a cgroup nested in the offline one"
 	mkdir "$off/nested"
 	echo "$pid" >"$off/nested/cgroup.procs"
 	wait_policy "$pid" "$want"
 	# Turning the class off restores tasks, then cpu.idle.
+	echo "step: class=online on the offline cgroup"
 	stratosctl cgroup set "$off" class=online
 	wait_policy "$pid" 0
 	[ "$(cat "$off/cpu.idle")" = 0 ] || fail "cpu.idle not restored"
