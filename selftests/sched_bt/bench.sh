@@ -27,7 +27,12 @@
 # Usage (in the VM): selftests/sched_bt/bench.sh [LOOPS [SECS]]
 # LOOPS: cyclictest loops (1 ms each); SECS: length of each wrk run.
 # For development, BENCH_PINS ("1 0"), BENCH_MODES ("alone cfs idle
-# scx_bt") and BENCH_TABLES ("latency service") select rows and tables.
+# scx_bt") and BENCH_TABLES ("latency service") select rows and tables;
+# BENCH_COUNTERS=1 prints scx_bt's event counters (its .bss) after each
+# of its rows, read after the row's run, not during it; BENCH_TICKER_CPU=N
+# runs a task that wakes every 2 ms on CPU N through the whole run (an
+# online task, in the root cgroup), to test what a row owes to wakeups
+# on that CPU (Documentation/sched_bt.rst, "Starvation guard").
 
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
@@ -38,6 +43,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 loops=${1:-${BENCH_LOOPS:-5000}}
 secs=${2:-${BENCH_SECS:-8}}
 hogs=()
+ticker_pid=
 
 # latency THREADS PIN: p50 p99 p99.9 (us) of a cyclictest run.
 latency() {
@@ -108,8 +114,18 @@ mode_start() {
 	esac
 }
 
+# print_counters: scx_bt's event counters, nr_* in its .bss, on one line.
+print_counters() {
+	echo "# scx_bt counters: $(bpftool -j map dump name scx_bt.bss 2>/dev/null |
+		jq -r '[.. | objects | to_entries[] | select(.key | test("^nr_")) |
+			"\(.key)=\(.value)"] | join(" ")')"
+}
+
 mode_stop() {
-	[ "$1" = scx_bt ] && stratosctl bt disable >/dev/null
+	if [ "$1" = scx_bt ]; then
+		[ -z "${BENCH_COUNTERS:-}" ] || print_counters
+		stratosctl bt disable >/dev/null
+	fi
 	bench_cleanup
 }
 
@@ -250,6 +266,7 @@ guarded() {
 }
 
 cleanup() {
+	[ -z "$ticker_pid" ] || kill "$ticker_pid" 2>/dev/null
 	nginx_stop
 	stratosctl bt disable >/dev/null 2>&1
 	bench_cleanup
@@ -267,6 +284,13 @@ modes=${BENCH_MODES:-alone cfs idle scx_bt}
 tables=${BENCH_TABLES:-latency service}
 
 load_module
+if [ -n "${BENCH_TICKER_CPU:-}" ]; then
+	taskset -c "$BENCH_TICKER_CPU" python3 -c 'import time
+while True:
+    time.sleep(0.002)' &
+	ticker_pid=$!
+	echo "# a task waking every 2 ms on CPU $BENCH_TICKER_CPU (BENCH_TICKER_CPU)"
+fi
 if [[ " $tables " == *" latency "* ]]; then
 	# The first cyclictest run of a boot reads high: warm up, discard.
 	latency 1 1 >/dev/null
