@@ -197,32 +197,6 @@ vc_calibrate_e2e() {
 	done | jq -rs '(map(.cpus[1].idle_ppm) | add) / (map(.cpus[0].idle_ppm) | add) * 1000000 | round / 1000000'
 }
 
-# End to end, on an EMULATED slow CPU class: the vCPUs all run at the same
-# real speed, so slow-work.py does twice the work per unit on CPUs 2-3.
-# Calibrate on that workload, limit one cgroup on a fast CPU and one on a
-# slow CPU to the same vcores, and run the workload in each: equal vcores
-# must buy equal work (within 3%), though the slow cgroup gets about twice
-# the CPU time. The runs take turns, so that neither competes with the
-# other for the emulator (under icount, busy vCPUs share guest time).
-#
-# Each link of that chain varied by about 1% from one process or second
-# to the next even in icount: a calibration (4 s runs scored CPU 2
-# between 0.47 and 0.50) and the work a process did per CPU-second, both
-# from the address layout each process drew (VC_WORKLOAD now fixes it),
-# and the vcores a 0.3-vcore limit delivers (296 to 306 mvcores). Single
-# rounds differed by up to 4.5%. So the case is three rounds of three
-# calibrations and alternating fast and slow runs, and compares the
-# totals; each round is printed.
-#
-# In 18 rounds of six runs (2026-12-05) every round's limit delivered
-# 295-302 mvcores, and the totals were 0.1-1.1% apart. One CI run read
-# 333 mvcores for the fast cgroup over its three rounds (2839 units
-# against the slow cgroup's 2568, 9.6%) with its work per vcore-second
-# still within 1.1% of the slow one's: a limit that over-delivered, the
-# way vc_expect_one_vcore's windows now and then under-deliver. As there,
-# a set of rounds outside the bound is printed and run once more, and the
-# case passes only if the second set is inside it: a calibration or a
-# limit that is off fails both.
 # vc_e2e_rounds FAST_DIR SLOW_DIR OUT_DIR: three rounds; e2e_ok=1 if their
 # totals are within the bound. Called as a plain command, not in a
 # condition, so that set -e still stops it at a failing step.
@@ -258,6 +232,32 @@ vc_e2e_rounds() {
 	fi
 }
 
+# End to end, on an EMULATED slow CPU class: the vCPUs all run at the same
+# real speed, so slow-work.py does twice the work per unit on CPUs 2-3.
+# Calibrate on that workload, limit one cgroup on a fast CPU and one on a
+# slow CPU to the same vcores, and run the workload in each: equal vcores
+# must buy equal work (within 3%), though the slow cgroup gets about twice
+# the CPU time. The runs take turns, so that neither competes with the
+# other for the emulator (under icount, busy vCPUs share guest time).
+#
+# Each link of that chain varied by about 1% from one process or second
+# to the next even in icount: a calibration (4 s runs scored CPU 2
+# between 0.47 and 0.50) and the work a process did per CPU-second, both
+# from the address layout each process drew (VC_WORKLOAD now fixes it),
+# and the vcores a 0.3-vcore limit delivers (296 to 306 mvcores). Single
+# rounds differed by up to 4.5%. So the case is three rounds of three
+# calibrations and alternating fast and slow runs, and compares the
+# totals; each round is printed.
+#
+# In 18 rounds of six runs (2026-12-05) every round's limit delivered
+# 295-302 mvcores, and the totals were 0.1-1.1% apart. One CI run read
+# 333 mvcores for the fast cgroup over its three rounds (2839 units
+# against the slow cgroup's 2568, 9.6%) with its work per vcore-second
+# still within 1.1% of the slow one's: a limit that over-delivered, the
+# way vc_expect_one_vcore's windows now and then under-deliver. As there,
+# a set of rounds outside the bound is printed and run once more, and the
+# case passes only if the second set is inside it: a calibration or a
+# limit that is off fails both.
 test_vcore_e2e_emulated_classes() {
 	local fast slow out f2 uf us mf ms mvf mvs e2e_ok
 	vc_need_smt
