@@ -555,8 +555,9 @@ static void vcore_acct_sum(const struct vcore_acct *acct, u64 *vcore,
 	}
 }
 
-int stratos_vcore_acct_read(u64 id, u64 *vcore, u64 *cpu, u32 *limit,
-			    u32 *quota, struct cgroup **cgrp)
+int stratos_vcore_acct_read(u64 id, u64 *vcore, u64 *cpu,
+			    struct stratos_vcore_limit_info *li,
+			    struct cgroup **cgrp)
 {
 	struct vcore_acct *acct;
 
@@ -567,7 +568,7 @@ int stratos_vcore_acct_read(u64 id, u64 *vcore, u64 *cpu, u32 *limit,
 		return -ENOENT;
 	}
 	vcore_acct_sum(acct, vcore, cpu);
-	*limit = stratos_vcore_limit_get(acct->lim, quota);
+	stratos_vcore_limit_get(acct->lim, li);
 	cgroup_get(acct->cgrp);
 	*cgrp = acct->cgrp;
 	mutex_unlock(&vcore_lock);

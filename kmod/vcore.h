@@ -53,8 +53,17 @@ int stratos_vcore_reclaim(unsigned int window, unsigned int pct,
 
 int stratos_vcore_acct_add(u64 id);
 int stratos_vcore_acct_del(u64 id);
+
+/* A limit as read back; all 0 without one. */
+struct stratos_vcore_limit_info {
+	u32 limit;	/* millionths of a vcore */
+	u32 quota;	/* the cpu.max quota last written, us per period */
+	u32 writes;	/* cpu.max writes since the limit was first set */
+};
+
 int stratos_vcore_acct_read(u64 id, u64 *vcore_ns, u64 *cpu_ns,
-			    u32 *limit, u32 *quota, struct cgroup **cgrp);
+			    struct stratos_vcore_limit_info *li,
+			    struct cgroup **cgrp);
 int stratos_vcore_acct_nth(unsigned int n, u64 *id);
 unsigned int stratos_vcore_acct_generation(void);
 
@@ -72,7 +81,8 @@ int stratos_vcore_limit_set(struct stratos_vcore_limit **limp, u32 limit,
 void stratos_vcore_limit_free(struct stratos_vcore_limit *lim, bool restore);
 void stratos_vcore_limit_tick(struct stratos_vcore_limit *lim, u64 vcore,
 			      u64 cpu);
-u32 stratos_vcore_limit_get(const struct stratos_vcore_limit *lim, u32 *quota);
+void stratos_vcore_limit_get(const struct stratos_vcore_limit *lim,
+			     struct stratos_vcore_limit_info *li);
 
 int stratos_vcore_acct_limit(u64 id, u32 limit, struct file *f,
 			     struct netlink_ext_ack *extack);

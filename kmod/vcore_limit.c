@@ -49,6 +49,7 @@ struct stratos_vcore_limit {
 	u32 limit;		/* millionths of a vcore */
 	u32 factor;		/* smoothed effective factor, millionths */
 	u32 quota;		/* last quota written, us */
+	u32 writes;		/* of cpu.max, for stratosctl vcore show */
 	u32 corr;		/* delivery correction, millionths */
 	u32 learnt;		/* windows the correction learnt from */
 	u32 learnt_factor;	/* factor when it began learning them */
@@ -338,11 +339,17 @@ void stratos_vcore_limit_tick(struct stratos_vcore_limit *lim, u64 vcore,
 	lim->quota = quota;
 	lim->wrote = true;
 	snprintf(buf, sizeof(buf), "%llu %u\n", quota, VCORE_LIMIT_PERIOD_US);
-	vcore_write_cpu_max(lim->cpu_max, buf);
+	if (!vcore_write_cpu_max(lim->cpu_max, buf))
+		lim->writes++;
 }
 
-u32 stratos_vcore_limit_get(const struct stratos_vcore_limit *lim, u32 *quota)
+void stratos_vcore_limit_get(const struct stratos_vcore_limit *lim,
+			     struct stratos_vcore_limit_info *li)
 {
-	*quota = lim ? lim->quota : 0;
-	return lim ? lim->limit : 0;
+	memset(li, 0, sizeof(*li));
+	if (!lim)
+		return;
+	li->limit = lim->limit;
+	li->quota = lim->quota;
+	li->writes = lim->writes;
 }

@@ -179,17 +179,26 @@ int stratos_vcore_nl_cpu_set_doit(struct sk_buff *skb, struct genl_info *info)
 	return ret;
 }
 
+static int vcore_put_limit(struct sk_buff *skb,
+			   const struct stratos_vcore_limit_info *li)
+{
+	return nla_put_u32(skb, STRATOS_A_VCORE_CGROUP_LIMIT, li->limit) ||
+	       nla_put_u32(skb, STRATOS_A_VCORE_CGROUP_QUOTA, li->quota) ||
+	       nla_put_u32(skb, STRATOS_A_VCORE_CGROUP_QUOTA_WRITES,
+			   li->writes);
+}
+
 static int vcore_cgroup_fill(struct sk_buff *skb, u64 id, void *hdr)
 {
+	struct stratos_vcore_limit_info li;
 	struct cgroup *cgrp;
-	u32 limit, quota;
 	u64 vcore, cpu;
 	char *buf;
 	int ret;
 
 	if (!hdr)
 		return -EMSGSIZE;
-	ret = stratos_vcore_acct_read(id, &vcore, &cpu, &limit, &quota, &cgrp);
+	ret = stratos_vcore_acct_read(id, &vcore, &cpu, &li, &cgrp);
 	if (ret) {
 		genlmsg_cancel(skb, hdr);
 		return ret;
@@ -204,8 +213,7 @@ static int vcore_cgroup_fill(struct sk_buff *skb, u64 id, void *hdr)
 			      STRATOS_A_VCORE_CGROUP_PAD) ||
 	    nla_put_u64_64bit(skb, STRATOS_A_VCORE_CGROUP_CPU_NS, cpu,
 			      STRATOS_A_VCORE_CGROUP_PAD) ||
-	    (limit && (nla_put_u32(skb, STRATOS_A_VCORE_CGROUP_LIMIT, limit) ||
-		       nla_put_u32(skb, STRATOS_A_VCORE_CGROUP_QUOTA, quota)))) {
+	    (li.limit && vcore_put_limit(skb, &li))) {
 		genlmsg_cancel(skb, hdr);
 		ret = -EMSGSIZE;
 	} else {

@@ -165,15 +165,20 @@ vc_work() {
 }
 
 # vc_work_measured CGROUP_DIR CPU SECONDS OUT: vc_work, the mvcores the
-# cgroup used over the counted SECONDS in OUT.mv, and the quota the loop
-# left in cpu.max in OUT.quota (which link erred, if the case fails).
+# cgroup used over the counted SECONDS in OUT.mv, the quota the loop left
+# in cpu.max in OUT.quota and its writes of cpu.max during the run in
+# OUT.writes (which link erred, if the case fails: each write refills
+# the cgroup's runtime).
 vc_work_measured() {
-	local quota _
+	local quota _ w0
+	w0=$(stratosctl -j vcore show "$1" | jq .quota_writes)
 	(sleep 8 && vc_mvcores "$1" "$3" >"$4.mv") &
 	vc_work "$@"
 	wait $!
 	read -r quota _ <"$1/cpu.max"
 	echo "$quota" >"$4.quota"
+	echo $(($(stratosctl -j vcore show "$1" | jq .quota_writes) - w0)) \
+		>"$4.writes"
 }
 
 # vc_per_vcore UNITS MVFILE SECONDS: work units per vcore-second, from the
@@ -202,7 +207,7 @@ vc_calibrate_e2e() {
 # condition, so that set -e still stops it at a failing step.
 vc_e2e_rounds() {
 	local fast=$1 slow=$2 out=$3 r
-	uf=0 us=0 mf=0 ms=0 mvf= mvs=
+	uf=0 us=0 mf=0 ms=0 mvf= mvs= wf= ws=
 	for r in 1 2 3; do
 		# 20 s: a cgroup held to 30 ms per period runs in bursts, and
 		# the measurement cuts one at either end (1% each over 10 s).
@@ -212,19 +217,23 @@ vc_e2e_rounds() {
 			"mvcores fast $(cat "$out/fast.mv"), slow $(cat "$out/slow.mv");" \
 			"units per vcore-second fast $(vc_per_vcore "$(cat "$out/fast")" "$out/fast.mv" 20)," \
 			"slow $(vc_per_vcore "$(cat "$out/slow")" "$out/slow.mv" 20);" \
-			"quota at the end fast $(cat "$out/fast.quota"), slow $(cat "$out/slow.quota") us"
+			"quota at the end fast $(cat "$out/fast.quota"), slow $(cat "$out/slow.quota") us;" \
+			"cpu.max writes fast $(cat "$out/fast.writes"), slow $(cat "$out/slow.writes")"
 		uf=$((uf + $(cat "$out/fast")))
 		us=$((us + $(cat "$out/slow")))
 		mf=$((mf + $(cat "$out/fast.mv")))
 		ms=$((ms + $(cat "$out/slow.mv")))
 		mvf+=" $(cat "$out/fast.mv")"
 		mvs+=" $(cat "$out/slow.mv")"
+		wf+=" $(cat "$out/fast.writes")"
+		ws+=" $(cat "$out/slow.writes")"
 	done
 	echo "cpu.max: fast $(cat "$fast/cpu.max"), slow $(cat "$slow/cpu.max")"
 	# Which link erred, if one did: the limit (mvcores used while
 	# counting; per round, then the mean) or the calibration (work per
 	# vcore-second, in the round lines).
 	echo "mvcores while counting, rounds and mean: fast$mvf ($((mf / 3))), slow$mvs ($((ms / 3)))"
+	echo "cpu.max writes per round: fast$wf, slow$ws"
 	echo "work units in 3 x 20 s at 0.3 vcore: fast CPU $uf, slow CPU $us"
 	e2e_ok=0
 	if vc_close "$us" "$uf" 3 "end to end: work at 0.3 vcore, slow CPU vs fast"; then
@@ -259,7 +268,7 @@ vc_e2e_rounds() {
 # case passes only if the second set is inside it: a calibration or a
 # limit that is off fails both.
 test_vcore_e2e_emulated_classes() {
-	local fast slow out f2 uf us mf ms mvf mvs e2e_ok
+	local fast slow out f2 uf us mf ms mvf mvs wf ws e2e_ok
 	vc_need_smt
 	trap vc_limit_cleanup EXIT
 	load_module

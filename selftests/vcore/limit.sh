@@ -10,8 +10,13 @@
 
 . "$SELFTESTS/vcore/common.sh"
 
+# vc_quota_writes CGROUP_DIR: the limit's count of cpu.max writes.
+vc_quota_writes() {
+	stratosctl -j vcore show "$1" | jq -e .quota_writes
+}
+
 test_vcore_limit_restore() {
-	local cg
+	local cg w
 	trap vc_limit_cleanup EXIT
 	load_module
 	vc_cpu_controller
@@ -20,7 +25,15 @@ test_vcore_limit_restore() {
 	stratosctl vcore limit "$cg" 0.5
 	sleep 0.3
 	[ "$(cat "$cg/cpu.max")" != "300000 100000" ] || fail "cpu.max untouched"
+	# The loop counts its writes: one at least; a new limit is another.
+	w=$(vc_quota_writes "$cg")
+	[ "$w" -ge 1 ] || fail "quota_writes $w after setting a limit"
+	stratosctl vcore show "$cg" | grep -Eq " writes [1-9][0-9]*( |$)" ||
+		fail "no writes in: $(stratosctl vcore show "$cg")"
 	stratosctl vcore limit "$cg" 0.25
+	sleep 0.3
+	[ "$(vc_quota_writes "$cg")" -gt "$w" ] ||
+		fail "quota_writes stayed $w after the limit halved"
 	stratosctl vcore limit "$cg" none
 	[ "$(cat "$cg/cpu.max")" = "300000 100000" ] ||
 		fail "lifting the limit left cpu.max at $(cat "$cg/cpu.max")"

@@ -93,6 +93,7 @@ static struct nla_policy vcg_policy[STRATOS_A_VCORE_CGROUP_MAX + 1] = {
 	[STRATOS_A_VCORE_CGROUP_CPU_NS] = { .type = NLA_U64 },
 	[STRATOS_A_VCORE_CGROUP_LIMIT] = { .type = NLA_U32 },
 	[STRATOS_A_VCORE_CGROUP_QUOTA] = { .type = NLA_U32 },
+	[STRATOS_A_VCORE_CGROUP_QUOTA_WRITES] = { .type = NLA_U32 },
 };
 
 
@@ -605,7 +606,7 @@ static int vc_limit(struct ctx *ctx, int argc, char **argv)
 struct vcg {
 	bool got;
 	uint64_t id, vcore_ns, cpu_ns;
-	uint32_t limit, quota;
+	uint32_t limit, quota, writes;
 	char path[PATH_MAX];
 };
 
@@ -622,6 +623,7 @@ static int vcg_parse(struct nl_msg *msg, void *arg)
 	g->cpu_ns = get_u64(tb, STRATOS_A_VCORE_CGROUP_CPU_NS);
 	g->limit = get_u32(tb, STRATOS_A_VCORE_CGROUP_LIMIT);
 	g->quota = get_u32(tb, STRATOS_A_VCORE_CGROUP_QUOTA);
+	g->writes = get_u32(tb, STRATOS_A_VCORE_CGROUP_QUOTA_WRITES);
 	g->path[0] = 0;
 	if (tb[STRATOS_A_VCORE_CGROUP_PATH])
 		snprintf(g->path, sizeof(g->path), "%s",
@@ -648,6 +650,7 @@ static void vcg_print(const struct vcg *g, const struct vcg *before,
 	if (g->limit) {
 		vc_print_factor("limit_ppm", "limit", g->limit);
 		out_u64(OUT_ANY, "quota_us", "quota_us", g->quota);
+		out_u64(OUT_ANY, "quota_writes", "writes", g->writes);
 	}
 	if (before) {
 		uint64_t mv = (uint64_t)((g->vcore_ns - before->vcore_ns) /

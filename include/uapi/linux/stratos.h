@@ -129,6 +129,8 @@
  *                                  absent without one
  *    STRATOS_A_VCORE_CGROUP_QUOTA: NLA_U32, the cpu.max quota (us per
  *                                  100 ms) the limit last wrote
+ *    STRATOS_A_VCORE_CGROUP_QUOTA_WRITES: NLA_U32, how many times the
+ *                                         limit has written cpu.max
  *
  * Time is counted when a task leaves the CPU. -ENOENT if not accounted.
  *
@@ -457,6 +459,7 @@ enum stratos_vcore_cgroup_attr {
 	STRATOS_A_VCORE_CGROUP_LIMIT,
 	STRATOS_A_VCORE_CGROUP_DIR,
 	STRATOS_A_VCORE_CGROUP_QUOTA,
+	STRATOS_A_VCORE_CGROUP_QUOTA_WRITES,
 
 	__STRATOS_A_VCORE_CGROUP_MAX
 };
