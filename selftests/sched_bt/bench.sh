@@ -30,9 +30,11 @@
 # scx_bt") and BENCH_TABLES ("latency service") select rows and tables;
 # BENCH_COUNTERS=1 prints scx_bt's event counters (its .bss) after each
 # of its rows, read after the row's run, not during it; BENCH_TICKER_CPU=N
-# runs a task that wakes every 2 ms on CPU N through the whole run (an
-# online task, in the root cgroup), to test what a row owes to wakeups
-# on that CPU (Documentation/sched_bt.rst, "Starvation guard").
+# runs a task that wakes every BENCH_TICKER_US (2000) us on CPU N through
+# the whole run (cyclictest, an online task in the root cgroup), to test
+# what a row owes to wakeups on that CPU and to the emulator's timer
+# deadlines (Documentation/sched_bt.rst, "The emulator's round robin");
+# BENCH_TRACE=CPUMASK traces the service rows (trace_start, below).
 
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
@@ -221,6 +223,46 @@ wrk_run() {
 		     END { if (!found) print "- - - - -" }'
 }
 
+# BENCH_TRACE=CPUMASK: the scheduler's, interrupts' and loopback's events
+# on those CPUs (hex mask) during each service row's measured run, in a
+# trace instance of its own, saved as trace-<setup>-<mode>-<n>.txt in the
+# result share (build/vm/<name>/result/ on the host). For development:
+# tracing costs the traced CPUs time, so the row's figures change.
+TRACE_DIR=/sys/kernel/tracing/instances/stratos-bench
+TRACE_EVENTS="sched/sched_waking sched/sched_wakeup sched/sched_switch
+	irq/softirq_raise irq/softirq_entry irq/softirq_exit
+	irq_vectors/local_timer_entry irq_vectors/reschedule_entry
+	irq_vectors/call_function_single_entry irq_vectors/irq_work_entry
+	timer/hrtimer_expire_entry net/netif_rx"
+
+trace_start() {
+	local e
+
+	[ -n "${BENCH_TRACE:-}" ] || return 0
+	mkdir -p "$TRACE_DIR"
+	echo "$BENCH_TRACE" >"$TRACE_DIR/tracing_cpumask"
+	echo 40000 >"$TRACE_DIR/buffer_size_kb"
+	for e in $TRACE_EVENTS; do
+		echo 1 >"$TRACE_DIR/events/$e/enable" ||
+			echo "# BENCH_TRACE: no event $e"
+	done
+	echo 1 >"$TRACE_DIR/tracing_on"
+}
+
+# trace_stop SETUP MODE: rows run in subshells, so the first free N.
+trace_stop() {
+	local f n=1
+
+	[ -n "${BENCH_TRACE:-}" ] || return 0
+	echo 0 >"$TRACE_DIR/tracing_on"
+	while f=${STRATOS_RESULT:-/tmp}/trace-$1-$2-$n.txt && [ -e "$f" ]; do
+		n=$((n + 1))
+	done
+	cat "$TRACE_DIR/trace" >"$f"
+	echo >"$TRACE_DIR/trace"
+	echo "# BENCH_TRACE: $f"
+}
+
 # svc_row MODE PIN: one row of the service table; nginx is running.
 svc_row() {
 	local mode=$1 pin=$2 n=1 wcpu=1 out
@@ -231,7 +273,9 @@ svc_row() {
 	# Warm-up: connections, caches, and scx_bt's first placements.
 	wrk_run "$wcpu" "$n" $((n * SVC_CONNS)) 2 >/dev/null
 	mark "$pin"
+	trace_start
 	read -r -a out <<<"$(wrk_run "$wcpu" "$n" $((n * SVC_CONNS)) "$secs")"
+	trace_stop "$(setup_name "$pin")" "$mode"
 	printf "%-9s %-7s %8s %8s %8s %7s %s\n" "$(setup_name "$pin")" "$mode" \
 		"${out[0]}" "${out[1]}" "${out[2]}" "${out[3]}" \
 		"$(offline_cols "$pin" "$mode")"
@@ -266,6 +310,7 @@ guarded() {
 }
 
 cleanup() {
+	[ ! -d "$TRACE_DIR" ] || rmdir "$TRACE_DIR"
 	[ -z "$ticker_pid" ] || kill "$ticker_pid" 2>/dev/null
 	nginx_stop
 	stratosctl bt disable >/dev/null 2>&1
@@ -285,11 +330,13 @@ tables=${BENCH_TABLES:-latency service}
 
 load_module
 if [ -n "${BENCH_TICKER_CPU:-}" ]; then
-	taskset -c "$BENCH_TICKER_CPU" python3 -c 'import time
-while True:
-    time.sleep(0.002)' &
+	# -a: without it cyclictest lets its thread run on every CPU.
+	taskset -c "$BENCH_TICKER_CPU" cyclictest --policy=other -q \
+		-a "$BENCH_TICKER_CPU" -i "${BENCH_TICKER_US:-2000}" -t 1 \
+		-D 1000000 >/dev/null 2>&1 &
 	ticker_pid=$!
-	echo "# a task waking every 2 ms on CPU $BENCH_TICKER_CPU (BENCH_TICKER_CPU)"
+	echo "# a task waking every ${BENCH_TICKER_US:-2000} us on CPU" \
+		"$BENCH_TICKER_CPU (BENCH_TICKER_CPU, BENCH_TICKER_US)"
 fi
 if [[ " $tables " == *" latency "* ]]; then
 	# The first cyclictest run of a boot reads high: warm up, discard.
