@@ -79,11 +79,14 @@ sched-bt: rootfs
 	@$(IN_ROOT) make -s -C /src/sched_bt O=/src/$(BUILD)/sched_bt \
 		KREL=$(call krel_of,7.)
 
-# The offline-class benchmark (Documentation/sched_bt.rst): cyclictest and
-# nginx/wrk tables in QEMU's icount mode with 2 vCPUs, then the SMT overlap
-# rows in a second boot, multi-threaded TCG, whose two vCPUs are SMT
-# siblings (bench-smt.sh says why). LOOPS (cyclictest loops, 5000) and
-# SECS (seconds per wrk or trace run, 8) shorten it. Each table is printed
+# The offline-class benchmark (Documentation/sched_bt.rst), three boots of
+# 2 vCPUs: the cyclictest table in QEMU's icount mode; the nginx/wrk table
+# under multi-threaded TCG, where the vCPUs run side by side (under icount
+# they take turns, and work one vCPU does for the other waits for the
+# turn to end: Documentation/sched_bt.rst, "The emulator's round robin");
+# the SMT overlap rows, multi-threaded too, with the vCPUs SMT siblings
+# (bench-smt.sh says why). LOOPS (cyclictest loops, 5000) and SECS
+# (seconds per wrk or trace run, 8) shorten it. Each table is printed
 # even if its VM fails the kernel-log check (the vCPU stalls seen under
 # icount), and the failure shows.
 # The icount boot: idle=poll keeps idle vCPUs out of HLT, so guest time
@@ -91,12 +94,17 @@ sched-bt: rootfs
 # passes into it); a 3 s RCU stall timeout bounds the emulator's vCPU
 # stalls, whose rows bench.sh runs again.
 BENCH_BT_APPEND := idle=poll rcupdate.rcu_cpu_stall_timeout=3
+BENCH_BT_ARGS = BENCH_LOOPS=$(LOOPS) BENCH_SECS=$(SECS)
 bench-bt: module-stock tools sched-bt
 	-@STRATOS_VM_APPEND='$(BENCH_BT_APPEND)' \
 		$(VM)/run-vm.sh --kernel stock --cpus 2 --icount --name bench-bt \
 		--timeout 3600 --quiet -- \
-		'BENCH_LOOPS=$(LOOPS) BENCH_SECS=$(SECS) selftests/sched_bt/bench.sh'
+		'$(BENCH_BT_ARGS) BENCH_TABLES=latency selftests/sched_bt/bench.sh'
 	@cat $(BUILD)/vm/bench-bt/result/output
+	-@$(VM)/run-vm.sh --kernel stock --cpus 2 --name bench-bt-svc \
+		--timeout 1800 --quiet -- \
+		'$(BENCH_BT_ARGS) BENCH_TABLES=service selftests/sched_bt/bench.sh'
+	@cat $(BUILD)/vm/bench-bt-svc/result/output
 	-@$(VM)/run-vm.sh --kernel stock --sockets 1 --threads 2 --cpus 2 \
 		--name bench-bt-smt --timeout 1800 --quiet -- \
 		'BENCH_SECS=$(SECS) selftests/sched_bt/bench-smt.sh'

@@ -2,8 +2,10 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # The offline-class benchmark (issue 6), run in the VM by 'make bench-bt'
-# (2 vCPUs, QEMU icount mode, so guest time follows executed instructions).
-# Prints two tables, each for
+# (2 vCPUs; the latency table in QEMU's icount mode, so that guest time
+# follows executed instructions, the service table in a boot of its own
+# under multi-threaded TCG, where the vCPUs run side by side; the
+# Makefile says why). Prints two tables, each for
 #   alone    no offline work
 #   cfs      offline hogs as plain CFS tasks
 #   idle     offline hogs in a cpu.idle=1 cgroup (mainline)
