@@ -72,9 +72,9 @@ latency() {
 }
 
 start_hogs() {
-	local cg=$1 n=$2 pin=$3 i
+	local cg=$1 n=$2 pin=$3
 	hogs=()
-	for i in $(seq "$n"); do
+	for _ in $(seq "$n"); do
 		if [ "$pin" = 1 ]; then
 			hogs+=("$(hog "$cg" 0)")
 		else

@@ -174,7 +174,7 @@ test_vcore_factor_change_runtime() {
 }
 
 test_vcore_node() {
-	local json cap used
+	local json used
 	vc_need_smt
 	trap vc_acct_cleanup EXIT
 	load_module

@@ -207,7 +207,7 @@ vc_calibrate_e2e() {
 # condition, so that set -e still stops it at a failing step.
 vc_e2e_rounds() {
 	local fast=$1 slow=$2 out=$3 r
-	uf=0 us=0 mf=0 ms=0 mvf= mvs= wf= ws=
+	uf=0 us=0 mf=0 ms=0 mvf='' mvs='' wf='' ws=''
 	for r in 1 2 3; do
 		# 20 s: a cgroup held to 30 ms per period runs in bursts, and
 		# the measurement cuts one at either end (1% each over 10 s).

@@ -66,7 +66,7 @@ row() {
 		'BEGIN { printf "%-44s %10.4f %10.4f %8.4f\n", n, a, b, b / a }'
 }
 
-for r in $(seq "$ROUNDS"); do
+for _ in $(seq "$ROUNDS"); do
 	run off
 	switch_event 1
 	pipe_once >>"$out/pipe.trace"
