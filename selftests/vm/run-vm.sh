@@ -28,7 +28,9 @@
 #   --quiet        do not echo the console; print it only on failure
 #
 # Environment: STRATOS_CACHE (cache directory), STRATOS_VM_KVM=1 (= --kvm),
-# STRATOS_VM_APPEND (more kernel parameters, for experiments).
+# STRATOS_VM_APPEND (more kernel parameters, for experiments),
+# STRATOS_VM_CPU (QEMU's -cpu model under TCG, default max; for
+# experiments, see Documentation/testing.rst, "CPU model").
 
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -155,8 +157,9 @@ if [ "$icount" != 1 ] && [ "$kvm" != 1 ]; then
 	[ -z "$khz" ] || append+=" tsc_early_khz=$khz"
 fi
 
-accel=(-accel tcg,thread=multi -cpu max)
-[ "$icount" = 1 ] && accel=(-accel tcg,thread=single -cpu max -icount shift=3,sleep=$icount_sleep)
+cpu_model=${STRATOS_VM_CPU:-max}
+accel=(-accel tcg,thread=multi -cpu "$cpu_model")
+[ "$icount" = 1 ] && accel=(-accel tcg,thread=single -cpu "$cpu_model" -icount shift=3,sleep=$icount_sleep)
 [ "$kvm" = 1 ] && accel=(-accel kvm -cpu host)
 
 numa_args=()
