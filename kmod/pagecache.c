@@ -109,6 +109,14 @@ struct pc_limit {
 	atomic64_t throttled_ns;
 	atomic64_t passes;
 	atomic64_t throttles;
+	/*
+	 * memory.stat's workingset_refault_file, in pages: when the limit
+	 * was set, and at the last pass. Pages read again soon after reclaim
+	 * took them: a limit too small for the job (or for the disk's
+	 * readahead, Documentation/pagecache.rst) shows here first.
+	 */
+	u64 refault_base;
+	u64 refaults;
 	unsigned long next_event;	/* jiffies */
 
 	struct work_struct work;
@@ -169,7 +177,15 @@ struct pc_stat {
 	unsigned long before;	/* the estimate when the pass started */
 };
 
-static void pc_parse_line(char *line, u64 *file, u64 *shmem, u64 *unclean)
+/* The lines of memory.stat a pass uses; bytes, refaults in pages. */
+struct pc_stat_lines {
+	u64 file;
+	u64 shmem;
+	u64 unclean;
+	u64 refaults;
+};
+
+static void pc_parse_line(char *line, struct pc_stat_lines *l)
 {
 	char *val = strchr(line, ' ');
 	u64 v;
@@ -180,16 +196,18 @@ static void pc_parse_line(char *line, u64 *file, u64 *shmem, u64 *unclean)
 	if (kstrtou64(val, 10, &v))
 		return;
 	if (!strcmp(line, "file"))
-		*file = v;
+		l->file = v;
 	else if (!strcmp(line, "shmem"))
-		*shmem = v;
+		l->shmem = v;
 	else if (!strcmp(line, "file_dirty") || !strcmp(line, "file_writeback"))
-		*unclean += v;
+		l->unclean += v;
+	else if (!strcmp(line, "workingset_refault_file"))
+		l->refaults = v;
 }
 
 static int pc_read_stat(struct pc_limit *pl, struct pc_stat *st)
 {
-	u64 file = 0, shmem = 0, unclean = 0;
+	struct pc_stat_lines l = {};
 	char *p, *line;
 	loff_t pos = 0;
 	ssize_t n;
@@ -201,9 +219,10 @@ static int pc_read_stat(struct pc_limit *pl, struct pc_stat *st)
 	pl->buf[n] = '\0';
 	p = pl->buf;
 	while ((line = strsep(&p, "\n")))
-		pc_parse_line(line, &file, &shmem, &unclean);
-	st->file = file > shmem ? (file - shmem) >> PAGE_SHIFT : 0;
-	st->unclean = unclean >> PAGE_SHIFT;
+		pc_parse_line(line, &l);
+	st->file = l.file > l.shmem ? (l.file - l.shmem) >> PAGE_SHIFT : 0;
+	st->unclean = l.unclean >> PAGE_SHIFT;
+	WRITE_ONCE(pl->refaults, l.refaults);
 	return 0;
 }
 
@@ -677,6 +696,7 @@ static struct pc_limit *pc_limit_new(const struct stratos_pc_new *nw)
 	if (!pc_read_stat(pl, &st)) {
 		atomic_long_set(&pl->usage, st.file);
 		pl->peak = st.file;
+		pl->refault_base = pl->refaults;
 		pc_window_reset(pl, st.file);
 	}
 	mutex_unlock(&pl->reclaim_lock);
@@ -781,6 +801,15 @@ int stratos_pc_del(u64 id)
 	return 0;
 }
 
+/* Bytes refaulted since the limit was set, as of the last pass. */
+static u64 pc_refaulted(struct pc_limit *pl)
+{
+	u64 now = READ_ONCE(pl->refaults);
+
+	/* The counter only grows; a reading below the base is a reset. */
+	return now > pl->refault_base ? (now - pl->refault_base) << PAGE_SHIFT : 0;
+}
+
 static void pc_view_fill(struct pc_limit *pl, struct stratos_pc_view *view)
 {
 	view->id = pl->id;
@@ -795,6 +824,7 @@ static void pc_view_fill(struct pc_limit *pl, struct stratos_pc_view *view)
 	view->throttled_ns = atomic64_read(&pl->throttled_ns);
 	view->passes = atomic64_read(&pl->passes);
 	view->throttles = atomic64_read(&pl->throttles);
+	view->refaulted = pc_refaulted(pl);
 }
 
 int stratos_pc_lookup(u64 id, struct stratos_pc_view *view)

@@ -32,6 +32,7 @@ struct stratos_pc_view {
 	u64 throttled_ns;
 	u64 passes;
 	u64 throttles;
+	u64 refaulted;		/* bytes, as of the last reclaim pass */
 };
 
 /* What a set request asks for; has_* say which fields it carries. */

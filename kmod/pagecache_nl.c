@@ -71,6 +71,8 @@ static int pc_fill(struct sk_buff *skb, const struct stratos_pc_view *v,
 	    nla_put_u64_64bit(skb, STRATOS_A_PAGECACHE_PASSES, v->passes,
 			      STRATOS_A_PAGECACHE_PAD) ||
 	    nla_put_u64_64bit(skb, STRATOS_A_PAGECACHE_THROTTLES, v->throttles,
+			      STRATOS_A_PAGECACHE_PAD) ||
+	    nla_put_u64_64bit(skb, STRATOS_A_PAGECACHE_REFAULTED, v->refaulted,
 			      STRATOS_A_PAGECACHE_PAD)) {
 		genlmsg_cancel(skb, hdr);
 		return -EMSGSIZE;

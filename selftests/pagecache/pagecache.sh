@@ -338,6 +338,38 @@ test_pagecache_hierarchy() {
 	pc_count_agrees "$a" || fail "the child's count is not memory.stat's"
 }
 
+# pc_refaulted_read FILE KIB: read FILE, uncached, in a new cgroup limited
+# to 16 MiB with a readahead window of KIB; print the bytes the module
+# reported as refaulted.
+pc_refaulted_read() {
+	local cg
+
+	cg=$(pc_cg "pc-refault-$2")
+	stratosctl pagecache set "$cg" 16M
+	pc_set_readahead "$2"
+	echo 1 >/proc/sys/vm/drop_caches
+	timeout 300 "${PC_IN[@]}" "$cg" dd if="$1" of=/dev/null bs=1M status=none ||
+		fail "the reader did not finish"
+	stratosctl pagecache show "$cg" >&2
+	pc_json "$cg" refaulted
+}
+
+# A reader that reads again what reclaim took shows in "refaulted": with
+# an 8 MiB readahead window a 16 MiB limit drops pages read ahead before
+# the reader gets to them (Documentation/pagecache.rst, "Readahead"); with
+# the tests' 128 KiB it reads each page once.
+test_pagecache_refaults() {
+	local f small big
+	trap 'pc_set_readahead "$PC_READ_AHEAD_KB"; cg_cleanup' EXIT
+	load_module
+	f=$(pc_file refault 96)
+	small=$(pc_refaulted_read "$f" 128)
+	big=$(pc_refaulted_read "$f" 8192)
+	echo "refaulted: $small bytes with 128 KiB readahead, $big with 8192 KiB"
+	[ "$small" -le $((4 * MIB)) ] || fail "refaults with a 128 KiB window"
+	[ "$big" -ge $((16 * MIB)) ] || fail "no refaults reported with an 8 MiB window"
+}
+
 # pc_count_agrees CGDIR: within 10 s, the module's count ("current") and
 # memory.stat's file pages less shmem come within 1 MiB of each other.
 pc_count_agrees() {
@@ -498,6 +530,7 @@ pc_run_test "pagecache: bad input" test_pagecache_bad_input
 pc_run_test "pagecache: streaming reader held to the limit" test_pagecache_stream_reader
 pc_run_test "pagecache: streaming writer held to the limit" test_pagecache_stream_writer
 pc_run_test "pagecache: parent and child limits both hold" test_pagecache_hierarchy
+pc_run_test "pagecache: refaults reported when readahead outgrows the limit" test_pagecache_refaults
 pc_run_test "pagecache: online hot file protected from a limited streamer" test_pagecache_protection
 pc_run_test "pagecache: limit goes with its cgroup during reclaim" test_pagecache_cgroup_removed_during_reclaim
 pc_run_test "pagecache: unload during reclaim" test_pagecache_unload_during_reclaim

@@ -5,7 +5,9 @@
 # sequential reader of a FILE_MIB file in a cgroup limited to LIMIT_MIB,
 # for several read_ahead_kb values, against no limit. Prints what the
 # reader brought into the page cache (pages reclaimed plus pages left,
-# from the module's counters) and its wall time. A measurement, not a
+# from the module's counters), how much of it memory.stat counted as
+# refaults (pages read again soon after reclaim took them) and its wall
+# time. A measurement, not a
 # test (Documentation/pagecache.rst, "Readahead"). Runs in the VM, on
 # the virtio disk:
 #
@@ -35,9 +37,9 @@ cg=$CGROOT/stratos-readahead
 rmdir "$cg" 2>/dev/null || true
 
 # one LIMIT_MIB|none: read the file once in a fresh cgroup, print
-# "MiB-added seconds".
+# "MiB-added seconds MiB-refaulted".
 one() {
-	local t0 t1 added=-
+	local t0 t1 added=- refaults
 
 	mkdir "$cg"
 	[ "$1" = none ] || stratosctl pagecache set "$cg" "${1}M"
@@ -46,24 +48,27 @@ one() {
 	sh -c 'echo $$ >"$0/cgroup.procs" && exec dd if="$1" of=/dev/null bs=1M status=none' \
 		"$cg" "$FS/file"
 	t1=$(date +%s%N)
+	refaults=$(awk '$1 == "workingset_refault_file" { print $2 }' "$cg/memory.stat")
 	if [ "$1" != none ]; then
 		added=$(stratosctl -j pagecache show "$cg" |
 			jq '(.reclaimed + .current) / 1048576 | floor')
 		stratosctl pagecache del "$cg"
 	fi
 	rmdir "$cg"
-	awk -v a="$added" -v t=$((t1 - t0)) 'BEGIN { printf "%s %.2f", a, t / 1e9 }'
+	awk -v a="$added" -v t=$((t1 - t0)) -v r="$refaults" \
+		-v p="$(getconf PAGESIZE)" 'BEGIN { printf "%s %.2f %d", a, t / 1e9, r * p / 1048576 }'
 }
 
 dev=/sys/block/vda/queue
 ra0=$(cat "$dev/read_ahead_kb")
 printf '%s MiB file, %s MiB limit, kernel %s (read_ahead_kb %s, max_sectors_kb %s)\n\n' \
 	"$FILE_MIB" "$LIMIT_MIB" "$(uname -r)" "$ra0" "$(cat "$dev/max_sectors_kb")"
-printf '%-14s %-22s %-20s %s\n' read_ahead_kb "MiB added (limited)" "s limited" "s no limit"
+printf '%-14s %-10s %-14s %-10s %s\n' read_ahead_kb "MiB added" "MiB refaulted" seconds "seconds, no limit"
 for ra in 128 1024 4096 "$ra0"; do
 	echo "$ra" >"$dev/read_ahead_kb"
 	limited=$(one "$LIMIT_MIB")
 	alone=$(one none)
-	printf '%-14s %-22s %-20s %s\n' "$ra" "${limited% *}" "${limited#* }" "${alone#* }"
+	read -r added secs refaulted <<<"$limited"
+	printf '%-14s %-10s %-14s %-10s %s\n' "$ra" "$added" "$refaulted" "$secs" "$(echo "$alone" | cut -d' ' -f2)"
 done
 echo "$ra0" >"$dev/read_ahead_kb"

@@ -54,6 +54,7 @@ static const char *const pc_attr_name_tab[] = {
 	[STRATOS_A_PAGECACHE_PASSES] = "passes",
 	[STRATOS_A_PAGECACHE_THROTTLES] = "throttles",
 	[STRATOS_A_PAGECACHE_PAD] = "pad",
+	[STRATOS_A_PAGECACHE_REFAULTED] = "refaulted",
 };
 
 static const struct snl_attr_names pc_attr_names =
@@ -78,6 +79,7 @@ static struct nla_policy pc_policy[STRATOS_A_PAGECACHE_MAX + 1] = {
 	[STRATOS_A_PAGECACHE_THROTTLED_NS] = { .type = NLA_U64 },
 	[STRATOS_A_PAGECACHE_PASSES] = { .type = NLA_U64 },
 	[STRATOS_A_PAGECACHE_THROTTLES] = { .type = NLA_U64 },
+	[STRATOS_A_PAGECACHE_REFAULTED] = { .type = NLA_U64 },
 };
 
 /* The u64 statistics, in the order they print; key doubles as label. */
@@ -93,6 +95,7 @@ static const struct {
 	{ STRATOS_A_PAGECACHE_PASSES, "passes" },
 	{ STRATOS_A_PAGECACHE_THROTTLES, "throttles" },
 	{ STRATOS_A_PAGECACHE_THROTTLED_NS, "throttled_ns" },
+	{ STRATOS_A_PAGECACHE_REFAULTED, "refaulted" },
 };
 
 /*

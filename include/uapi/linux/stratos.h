@@ -206,6 +206,11 @@
  *    STRATOS_A_PAGECACHE_THROTTLED_NS: NLA_U64, time tasks spent throttled
  *    STRATOS_A_PAGECACHE_PASSES: NLA_U64, reclaim passes
  *    STRATOS_A_PAGECACHE_THROTTLES: NLA_U64, times a task was throttled
+ *    STRATOS_A_PAGECACHE_REFAULTED: NLA_U64, bytes of file pages read
+ *                                   again soon after reclaim took them
+ *                                   (memory.stat's workingset_refault_file
+ *                                   since the limit was set, as of the
+ *                                   last reclaim pass)
  *
  * With NLM_F_DUMP and no attributes it returns every limit. A cgroup
  * without a limit gets -ENOENT.
@@ -511,6 +516,7 @@ enum stratos_pagecache_attr {
 	STRATOS_A_PAGECACHE_PASSES,
 	STRATOS_A_PAGECACHE_THROTTLES,
 	STRATOS_A_PAGECACHE_PAD,
+	STRATOS_A_PAGECACHE_REFAULTED,
 
 	__STRATOS_A_PAGECACHE_MAX
 };
