@@ -370,6 +370,25 @@ test_pagecache_refaults() {
 	[ "$big" -ge $((16 * MIB)) ] || fail "no refaults reported with an 8 MiB window"
 }
 
+# pc_reader_loop CGDIR FILE [STOPFILE]: in CGDIR, read FILE over and over
+# (at 128 KiB of readahead one pass under a small limit can end within
+# the second a test gives it) until killed or STOPFILE exists; fails if a
+# read fails.
+pc_reader_loop() {
+	"${PC_IN[@]}" "$1" sh -c \
+		'while [ ! -e "$1" ]; do dd if="$0" of=/dev/null bs=1M status=none || exit 1; done' \
+		"$2" "${3:-/nonexistent}"
+}
+
+# pc_reading CGDIR: a task still runs in CGDIR.
+pc_reading() {
+	[ -n "$(cat "$1/cgroup.procs")" ]
+}
+
+pc_cg_empty() {
+	! pc_reading "$1"
+}
+
 # pc_count_agrees CGDIR: within 10 s, the module's count ("current") and
 # memory.stat's file pages less shmem come within 1 MiB of each other.
 pc_count_agrees() {
@@ -485,11 +504,13 @@ test_pagecache_cgroup_removed_during_reclaim() {
 	f=$(pc_file stream "$PC_STREAM_MIB")
 	cg=$(pc_cg pc-gone)
 	stratosctl pagecache set "$cg" 8M
-	"${PC_IN[@]}" "$cg" dd if="$f" of=/dev/null bs=1M status=none &
+	pc_reader_loop "$cg" "$f" &
 	pid=$!
 	sleep 1
-	kill -KILL "$pid"
+	pc_reading "$cg" || fail "the reader stopped before the cgroup went"
+	echo 1 >"$cg/cgroup.kill"
 	wait "$pid" 2>/dev/null || true
+	wait_for 10 pc_cg_empty "$cg" || fail "the reader outlived cgroup.kill"
 	rmdir "$cg"
 	wait_for 30 pc_no_limits || true
 	[ "$(stratosctl -j pagecache show | jq length)" = 0 ] ||
@@ -499,17 +520,20 @@ test_pagecache_cgroup_removed_during_reclaim() {
 # rmmod in the middle of reclaim and throttling: clean, and the reader lives.
 test_pagecache_unload_during_reclaim() {
 	local cg f pid i
-	trap cg_cleanup EXIT
+	trap 'touch /tmp/pc-stop; cg_cleanup' EXIT
 	load_module
 	f=$(pc_file stream "$PC_STREAM_MIB")
 	cg=$(pc_cg pc-unload)
 	for i in 1 2 3; do
 		stratosctl pagecache set "$cg" 8M margin 1M
-		echo 1 >/proc/sys/vm/drop_caches
-		"${PC_IN[@]}" "$cg" dd if="$f" of=/dev/null bs=1M status=none &
+		rm -f /tmp/pc-stop
+		pc_reader_loop "$cg" "$f" /tmp/pc-stop &
 		pid=$!
 		sleep 1
+		pc_reading "$cg" || fail "the reader stopped before the unload"
 		rmmod stratos || fail "rmmod failed"
+		sleep 0.5
+		touch /tmp/pc-stop
 		wait "$pid" || fail "the reader failed after unload"
 		load_module
 	done
