@@ -7,9 +7,8 @@
 # reader brought into the page cache (pages reclaimed plus pages left,
 # from the module's counters), how much of it memory.stat counted as
 # refaults (pages read again soon after reclaim took them) and its wall
-# time. A measurement, not a
-# test (Documentation/pagecache.rst, "Readahead"). Runs in the VM, on
-# the virtio disk:
+# time. A measurement, not a test (Documentation/pagecache.rst,
+# "Readahead"). Runs in the VM, on the virtio disk:
 #
 #   selftests/pagecache/mkdisk.sh build/pagecache/disk.img
 #   selftests/vm/run-vm.sh --disk build/pagecache/disk.img --name ra \
