@@ -806,7 +806,7 @@ static u64 pc_refaulted(struct pc_limit *pl)
 {
 	u64 now = READ_ONCE(pl->refaults);
 
-	/* The counter only grows; a reading below the base is a reset. */
+	/* The counter only grows; never report a negative count. */
 	return now > pl->refault_base ? (now - pl->refault_base) << PAGE_SHIFT : 0;
 }
 
