@@ -208,6 +208,10 @@ run_job() {
 	vmdir=$top/build/vm/check-$name
 	done_list=
 	: >"$tap"
+	# A boot that fails before the guest starts (the root filesystem
+	# cannot be built, say) must not leave an older run's results to be
+	# read as this one's.
+	rm -rf "$vmdir"
 	boot_job
 	rc=$?
 	# Known emulator fault, not ours: under multi-threaded TCG a vCPU can
@@ -239,7 +243,8 @@ run_job() {
 	else
 		echo "# $name: no test output" >>"$tap"
 	fi
-	if grep -q "stratos-vm: FAIL" "$err"; then
+	if grep -q "stratos-vm: \(FAIL\|error\)" "$err" ||
+	   [ ! -f "$vmdir/result/status" ]; then
 		echo "not ok - $name: guest finished with a clean kernel log" >>"$tap"
 		sed 's/^/# /' "$err" >>"$tap"
 	else

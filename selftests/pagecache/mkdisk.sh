@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Make the ext4 image the page-cache tests and benchmark run on, on the
-# host (the guest's 9p root is no page-cache subject): a sparse file, so
+# host (the guest's root disk is read-only): a sparse file, so
 # its size costs nothing until written.
 #
 # Usage: selftests/pagecache/mkdisk.sh FILE [SIZE_MIB]   (default 4096)

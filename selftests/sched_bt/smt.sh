@@ -167,8 +167,16 @@ test_smt_expel_at_switch() {
 	[ "$n" -ge 10 ] || fail "only $n bursts met offline work: the case measured nothing"
 	[ $((k1 - k0)) -ge "$n" ] ||
 		fail "$((k1 - k0)) kicks for $n bursts that began beside offline work"
-	# Each such burst sent the hog away at least once; the stats count it.
-	[ $((2 * (e1 - e0))) -ge "$n" ] ||
+	# The stats count the expulsions, the kicks' beside the tick's. A
+	# kick only marks the sibling, and one slice that ends counts once
+	# for all the marks before it: when the host runs the sibling's vCPU
+	# late, several bursts' kicks end one slice. In a VM alone on the
+	# host the case counted 216-242 expulsions for 186-195 bursts; beside
+	# another busy VM 56-83 for 174-184, 26-53 of them the tick's
+	# (QEMU 10; 136-145 for 175-180 under QEMU 7.2).
+	[ $((e1 - e0)) -gt $((x1 - x0)) ] ||
+		fail "bt stats count $((e1 - e0)) expulsions, no more than the tick's $((x1 - x0))"
+	[ $((4 * (e1 - e0))) -ge "$n" ] ||
 		fail "bt stats count $((e1 - e0)) expulsions for $n bursts"
 }
 

@@ -1,8 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# PID 1 inside the test VM. Sets up a minimal system on the read-only 9p
-# root, runs the command that run-vm.sh left in the result share, records
+# PID 1 inside the test VM. Sets up a minimal system on the read-only root
+# disk, runs the command that run-vm.sh left in the result share, records
 # its exit status and the kernel log there, and powers off. PID 1 must
 # never exit: that panics the guest.
 

@@ -2,13 +2,14 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Install the Debian packages the host needs: debootstrap for the VM root
-# filesystem, QEMU to boot it, and what the host-side unit tests build
-# with. Everything that targets the guest kernels is built inside the root
-# filesystem instead (see rootfs.sh). Installs only what is missing.
+# filesystem, e2fsprogs for its disk image, and what the host-side unit
+# tests build with. Everything that targets the guest kernels is built
+# inside the root filesystem instead, and QEMU comes from there too (see
+# rootfs.sh). Installs only what is missing.
 
 set -euo pipefail
 
-pkgs=(debootstrap qemu-system-x86 xz-utils zstd cpio gzip e2fsprogs
+pkgs=(debootstrap xz-utils zstd cpio gzip e2fsprogs
       util-linux gcc make pkg-config libnl-genl-3-dev python3 python3-yaml)
 
 missing=()

@@ -1,9 +1,10 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# A tiny initramfs for booting a Debian kernel onto the 9p root: busybox and
-# the 9p modules (which Debian builds as modules), nothing else. Cached per
-# kernel release and keyed by this script.
+# A tiny initramfs for booting a Debian kernel onto the VM's root disk
+# (rootimg.sh) with the project tree on 9p: busybox and the modules for
+# virtio disks, ext4 and 9p (which Debian builds as modules), nothing else.
+# Cached per kernel release and keyed by this script.
 #
 # Usage: mkinitramfs.sh ROOTFS KERNEL_RELEASE    prints the image path
 
@@ -35,28 +36,58 @@ trap 'rm -rf "$tmp"' EXIT
 mkdir -p "$tmp"/{bin,lib,proc,dev,sys,newroot}
 cp "$root/usr/bin/busybox" "$tmp/bin/busybox"
 
-# Load order follows the dependencies: netfs <- 9pnet <- 9pnet_virtio, 9p.
-for mod in fs/netfs/netfs net/9p/9pnet net/9p/9pnet_virtio fs/9p/9p; do
-	base=$(basename "$mod")
-	if [ -f "$moddir/$mod.ko.xz" ]; then
-		xz -dc "$moddir/$mod.ko.xz" >"$tmp/lib/$base.ko"
-	elif [ -f "$moddir/$mod.ko" ]; then
-		cp "$moddir/$mod.ko" "$tmp/lib/$base.ko"
-	fi	# else built in
+# with_deps MODULE...: the modules' files (paths as in modules.dep), each
+# after those it depends on, each once. A module built into the kernel
+# has no line there and is left out.
+with_deps() {
+	local m line dep
+	for m in "$@"; do
+		line=$(grep -m1 -E "(^|/)$m\.ko(\.[a-z]+)?:" "$moddir/../modules.dep") ||
+			continue
+		for dep in ${line#*:}; do
+			with_deps "$(basename "${dep%%.ko*}")"
+		done
+		echo "${line%%:*}"
+	done
+}
+
+# The order of /lib/load is the order the init loads them in. ext4 on
+# 6.12 also asks the crypto API for crc32c, which no modules.dep line names
+# (on 7.x it is a library function).
+mods=(virtio_blk crc32c_generic ext4 9pnet_virtio 9p)
+for path in $(with_deps "${mods[@]}" | awk '!seen[$0]++'); do
+	base=$(basename "${path%%.ko*}")
+	case "$path" in
+	*.ko.xz) xz -dc "$moddir/../$path" >"$tmp/lib/$base.ko" ;;
+	*.ko) cp "$moddir/../$path" "$tmp/lib/$base.ko" ;;
+	*) die "cannot unpack $path" ;;
+	esac
+	echo "$base" >>"$tmp/lib/load"
 done
+touch "$tmp/lib/load"
 
 cat >"$tmp/init" <<'INIT'
 #!/bin/busybox sh
-# Mount the 9p root and the project tree, then hand over to guest-init.sh.
+# Mount the root disk (root= on the command line) and the project tree,
+# then hand over to guest-init.sh.
 bb=/bin/busybox
 $bb mount -t proc proc /proc
 $bb mount -t devtmpfs dev /dev
-for m in netfs 9pnet 9pnet_virtio 9p; do
-	[ -f /lib/$m.ko ] && $bb insmod /lib/$m.ko
+for m in $($bb cat /lib/load); do
+	$bb insmod /lib/$m.ko
 done
+rootdev=
+for arg in $($bb cat /proc/cmdline); do
+	case "$arg" in root=*) rootdev=${arg#root=} ;; esac
+done
+# virtio_blk probes asynchronously.
+for i in $($bb seq 50); do
+	[ -b "$rootdev" ] && break
+	$bb sleep 0.1
+done
+$bb mount -t ext4 -o ro "$rootdev" /newroot ||
+	{ echo "stratos-initramfs: cannot mount the root disk $rootdev"; $bb poweroff -f; }
 opts=trans=virtio,version=9p2000.L,msize=512000
-$bb mount -t 9p -o $opts,ro,cache=loose root /newroot ||
-	{ echo "stratos-initramfs: cannot mount the 9p root"; $bb poweroff -f; }
 $bb mount -t 9p -o $opts,ro,cache=loose src /newroot/src ||
 	{ echo "stratos-initramfs: cannot mount the project tree"; $bb poweroff -f; }
 $bb umount /proc

@@ -8,11 +8,13 @@
 #   - gcc-14, clang, libbpf, bpftool and libnl: everything needed to build
 #     stratosphere for those kernels (bookworm's gcc-12 cannot),
 #   - linux-source-7.x and its build dependencies, for the debug kernel,
-#   - the userspace the selftests use.
+#   - the userspace the selftests use,
+#   - QEMU, which boots the VM from this tree (run-vm.sh).
 #
-# The same tree is the build chroot and, shared read-only over 9p, the VM's
-# root. It is cached under $STRATOS_CACHE keyed by the hash of this file, so
-# editing the recipe rebuilds it and nothing else does.
+# The same tree is the build chroot and, copied into a read-only disk
+# image (rootimg.sh), the VM's root. It is cached under $STRATOS_CACHE
+# keyed by the hash of this file, so editing the recipe rebuilds it and
+# nothing else does.
 #
 # Usage: rootfs.sh            print the rootfs path, building it if needed
 
@@ -108,6 +110,12 @@ apt_install() {
 		awk '/^Depends:/ { print $2; exit }' | tr -d ',')
 	img=${img%,}
 	apt_install "$img" "$hdr"
+
+	# The emulator that boots this tree, run from here (run-vm.sh):
+	# trixie's QEMU. Against bookworm's 7.2, side by side on the same
+	# root disk, starting /bin/true in the stock guest took 15 ms rather
+	# than 36, and two test jobs used 7% (debug) and 15% less CPU.
+	apt_install qemu-system-x86
 
 	in_root apt-get clean
 } >"$STRATOS_CACHE/rootfs-apt.log" 2>&1 ||

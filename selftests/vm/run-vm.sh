@@ -1,8 +1,9 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# Boot the test VM on the cached root filesystem, run a command in it with
-# the project tree at /src, and return the command's exit status. The guest
+# Boot the test VM on the cached root filesystem (a read-only disk image of
+# it, rootimg.sh), run a command in it with the project tree at /src (9p),
+# and return the command's exit status. The guest
 # kernel log is checked afterwards: any warning, oops, KASAN or lockdep
 # report, stall or kmemleak leak fails the run whatever the command said.
 #
@@ -77,8 +78,6 @@ done
 [ "$shell" = 1 ] || [ $# -gt 0 ] || usage 2 >&2
 [ -z "$disk" ] || [ -f "$disk" ] ||
 	die "--disk $disk: no such file (selftests/pagecache/mkdisk.sh FILE makes one)"
-need_host_tool qemu-system-x86_64
-
 if [ -n "$cores" ]; then
 	cpus=$((sockets * cores * threads))
 else
@@ -88,6 +87,14 @@ else
 fi
 
 root=$("$here/rootfs.sh")
+rootimg=$("$here/rootimg.sh" "$root")
+# QEMU is the root filesystem's own (trixie's, rootfs.sh), started through
+# the tree's loader so that it links against the tree's libraries and none
+# of the host's; -L finds its firmware there first.
+[ -x "$root/usr/bin/qemu-system-x86_64" ] ||
+	die "no QEMU in $root: the root filesystem predates it; delete it to rebuild"
+libs=$root/usr/lib/x86_64-linux-gnu
+export QEMU_MODULE_DIR=$libs/qemu
 append="console=ttyS0 panic=-1 oops=panic loglevel=4"
 append+=" tsc=reliable mitigations=off rcupdate.rcu_cpu_stall_timeout=120"
 # The tracepoints stratos.ko attaches to, enabled while the kernel still
@@ -117,8 +124,7 @@ if [ "$kernel" = debug ]; then
 	kimage="$tree/arch/x86/boot/bzImage"
 	# ACPI _PRT evaluation for PCI interrupts hangs the boot under TCG;
 	# pci=noacpi skips it.
-	append+=" root=root rootfstype=9p ro pci=noacpi panic_on_warn=1"
-	append+=" rootflags=trans=virtio,version=9p2000.L,msize=512000,cache=loose"
+	append+=" rootfstype=ext4 ro rootwait pci=noacpi panic_on_warn=1"
 	append+=" init=/stratos-init"
 	append+=" kasan.fault=panic"
 else
@@ -134,12 +140,6 @@ if [ "$shell" = 1 ]; then
 	touch "$rundir/result/shell"
 else
 	printf '%s\n' "$*" >"$rundir/result/cmd"
-fi
-mkdir -p "$root/src" "$root/run"
-# Without an initramfs the kernel starts init from the root filesystem, and
-# the project tree is not mounted yet: a two-line shim in the root does it.
-if ! cmp -s "$here/stratos-init" "$root/stratos-init"; then
-	install -m 0755 "$here/stratos-init" "$root/stratos-init"
 fi
 
 # Under TCG without icount the guest's TSC is the host's TSC, read raw. The
@@ -177,15 +177,27 @@ fsdev() {	# tag path readonly?
 	echo "local,id=$1,path=$2,security_model=passthrough,mount_tag=$1${3:+,readonly=on}"
 }
 
+# The scratch disk comes first, so that it is /dev/vda whether or not a
+# test asks for one; the read-only root disk follows it. The kernel
+# mounts the root itself (debug) or the initramfs does (mkinitramfs.sh),
+# both from root=.
 disk_args=()
-[ -n "$disk" ] && disk_args=(-drive "file=$disk,if=virtio,format=raw,cache=unsafe")
+rootdev=/dev/vda
+if [ -n "$disk" ]; then
+	disk_args=(-drive "file=$disk,if=virtio,format=raw,cache=unsafe")
+	rootdev=/dev/vdb
+fi
+disk_args+=(-drive "file=$rootimg,if=virtio,format=raw,readonly=on")
+append+=" root=$rootdev"
 
-qemu=(qemu-system-x86_64 -nodefaults -nographic -no-reboot
+qemu=("$root/lib64/ld-linux-x86-64.so.2" --library-path "$libs"
+	"$root/usr/bin/qemu-system-x86_64"
+	-L "$root/usr/share/qemu" -L "$root/usr/share/seabios"
+	-nodefaults -nographic -no-reboot
 	"${accel[@]}" -m "$mem"
 	-smp "$cpus,sockets=$sockets,cores=$cores,threads=$threads"
 	"${numa_args[@]}"
 	-kernel "$kimage" "${initrd[@]}" -append "$append"
-	-virtfs "$(fsdev root "$root" ro)"
 	-virtfs "$(fsdev src "$top" ro)"
 	-virtfs "$(fsdev result "$rundir/result")"
 	"${disk_args[@]}"
