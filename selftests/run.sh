@@ -175,20 +175,21 @@ run_job() {
 	# the budget, the SMT rule's timing, 25 s of sustained load; the
 	# module's and the kernel's paths they take, registry, class
 	# switches, dispatch, kicks, the BPF timer, vacating and yields, the
-	# cases left take too), the tool's own usage errors and batch files,
-	# calibration (userspace work loops; applying factors is "factors set
-	# and show"), the stepped reclaimable measurement (its sampling runs
-	# whenever the module is loaded) and one more accounting case (fast
-	# CPU, sibling idle: the same code as the others; "hierarchy" and
-	# "slow CPU, sibling busy" stay). Every command costs 0.15-0.5 s
-	# there (fork and exec under KASAN in TCG; 45-140 ms on stock) and
+	# cases left take too), the tool's own usage errors, batch files and
+	# the demo, calibration (userspace work loops; applying factors is
+	# "factors set and show"), the stepped reclaimable measurement (its
+	# sampling runs whenever the module is loaded) and one more
+	# accounting case (fast CPU, sibling idle: the same code as the
+	# others; "hierarchy" and "slow CPU, sibling busy" stay). Every
+	# command cost 0.15-0.5 s there on the 9p root (fork and exec under
+	# KASAN in TCG; 45-140 ms on stock; about a third since) and
 	# loading scx_bt 6-14 s (1.2-1.7 s on stock): these took about 410 s
 	# of the debug jobs' 1340 s of tests at 6955522.
 	local dbg_skip='vcore accounting: (slow CPU, sibling idle|fast CPU, sibling (idle|busy))'
 	dbg_skip+='|scx_bt: (offline hog preempted|work conservation|online spreads onto|no yield|vacating|weights|offline budget|sustained)'
 	dbg_skip+='|smt: (offline work (leaves|stays off)|online work starting)'
 	dbg_skip+='|fallback: (offline hog yields|cpu.weight below)'
-	dbg_skip+='|core: (stratosctl usage|stratosctl -b|module not loaded)'
+	dbg_skip+='|core: (stratosctl usage|stratosctl -b|module not loaded|make demo)'
 	dbg_skip+='|vcore (calibrate|help|reclaimable capacity follows)'
 	case "$kernel" in
 	stock)	;;

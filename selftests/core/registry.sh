@@ -266,6 +266,23 @@ test_rmmod_with_1000_entries() {
 	rmdir "$base"/c[0-9]*
 }
 
+# The README's first command runs selftests/demo.sh in the VM; run it here
+# too, so that it keeps working as the features under it change: it had
+# stopped working, unnoticed, once the offline class required the cpu
+# controller. It loads and unloads the module itself.
+test_demo() {
+	local out
+	unload_module
+	out=$(bash /src/selftests/demo.sh 2>&1) ||
+		fail "demo.sh exited $?: $(echo "$out" | tail -n 5)"
+	echo "$out" | grep -q "^cgroup /demo/batch id [0-9]* class offline weight 50" ||
+		fail "the demo did not list its offline cgroup: $out"
+	echo "$out" | tail -n 1 | grep -qx "== done" ||
+		fail "the demo did not finish: $(echo "$out" | tail -n 5)"
+	! module_loaded || fail "the demo left the module loaded"
+	[ ! -d "$CGROOT/demo" ] || fail "the demo left its cgroup behind"
+}
+
 run_test "core: load and unload $LOAD_CYCLES times" test_load_unload
 run_test "core: info" test_info
 run_test "core: module parameters" test_module_params
@@ -278,4 +295,5 @@ run_test "core: stratosctl -b runs a batch file" test_cli_batch
 run_test "core: module not loaded is reported" test_module_not_loaded
 run_test "core: registry full" test_registry_full
 run_test "core: rmmod with 1000 entries" test_rmmod_with_1000_entries
+run_test "core: make demo runs" test_demo
 unload_module
