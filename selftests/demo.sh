@@ -16,10 +16,13 @@ cleanup() {
 		kill "$p" 2>/dev/null || true
 	done
 	wait 2>/dev/null || true
-	[ -d /sys/module/stratos ] && "$STRATOSCTL" bt disable >/dev/null 2>&1
+	if [ -d /sys/module/stratos ]; then
+		"$STRATOSCTL" bt disable >/dev/null 2>&1 || true
+	fi
 	rmdir "$demo/batch" "$demo" 2>/dev/null || true
-	[ -d /sys/module/stratos ] && rmmod stratos
-	return 0
+	if [ -d /sys/module/stratos ]; then
+		rmmod stratos || true
+	fi
 }
 trap cleanup EXIT
 
