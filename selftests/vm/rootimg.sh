@@ -6,9 +6,10 @@
 #
 # The guest used to mount the tree itself over 9p. Every open() there is
 # a round trip through QEMU's 9p server, and every exec opens the program,
-# its loader and its libraries: starting /bin/true took 42 ms on the stock
-# kernel and 100-120 ms on the debug kernel, against 15 and 36 ms from
-# this image (the same QEMU, measured side by side). The selftests start
+# its loader and its libraries: starting /bin/true took 40 ms on the stock
+# kernel and 119 ms on the debug kernel, against 14 and 36 ms from this
+# image (QEMU 10, two VMs side by side; Documentation/testing.rst, "Root
+# disk and emulator"). The selftests start
 # thousands of programs. The project tree (/src) stays on 9p: it changes
 # with every build.
 #
