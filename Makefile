@@ -85,7 +85,8 @@ sched-bt: rootfs
 # they take turns, and work one vCPU does for the other waits for the
 # turn to end: Documentation/sched_bt.rst, "The emulator's round robin");
 # the SMT overlap rows, multi-threaded too, with the vCPUs SMT siblings
-# (bench-smt.sh says why). LOOPS (cyclictest loops, 5000) and SECS
+# (bench-smt.sh says why). LOOPS (cyclictest loops, 5000), ROUNDS
+# (runs of each cyclictest row, whose medians the table shows, 3) and SECS
 # (seconds per wrk or trace run, 8) shorten it. Each table is printed
 # even if its VM fails the kernel-log check (the vCPU stalls seen under
 # icount), and the failure shows.
@@ -94,7 +95,7 @@ sched-bt: rootfs
 # passes into it); a 3 s RCU stall timeout bounds the emulator's vCPU
 # stalls, whose rows bench.sh runs again.
 BENCH_BT_APPEND := idle=poll rcupdate.rcu_cpu_stall_timeout=3
-BENCH_BT_ARGS = BENCH_LOOPS=$(LOOPS) BENCH_SECS=$(SECS)
+BENCH_BT_ARGS = BENCH_LOOPS=$(LOOPS) BENCH_ROUNDS=$(ROUNDS) BENCH_SECS=$(SECS)
 bench-bt: module-stock tools sched-bt
 	-@STRATOS_VM_APPEND='$(BENCH_BT_APPEND)' \
 		$(VM)/run-vm.sh --kernel stock --cpus 2 --icount --name bench-bt \

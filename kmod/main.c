@@ -75,10 +75,15 @@ static int __init stratos_init(void)
 	if (ret)
 		goto err_offline;
 
+	/* Its probe acts only while scx_bt has handed its maps over. */
+	ret = stratos_bt_place_init();
+	if (ret)
+		goto err_vcore;
+
 	/* Its probes act only on limits, which only requests create. */
 	ret = stratos_pagecache_init();
 	if (ret)
-		goto err_vcore;
+		goto err_place;
 
 	ret = stratos_netlink_init();
 	if (ret)
@@ -105,6 +110,8 @@ err_netlink:
 	stratos_registry_exit();
 err_pagecache:
 	stratos_pagecache_exit();
+err_place:
+	stratos_bt_place_exit();
 err_vcore:
 	stratos_vcore_exit();
 err_offline:
@@ -122,6 +129,7 @@ static void __exit stratos_exit(void)
 	stratos_netlink_exit();
 	/* No request can run now: let go of scx_bt's maps. */
 	stratos_bt_stats_exit();
+	stratos_bt_place_exit();
 	stratos_bt_yield_exit();
 	stratos_vcore_exit();
 	/* No request can run now: hand the offline cgroups back. */

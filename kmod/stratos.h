@@ -135,6 +135,14 @@ static inline void stratos_bt_yield_poll(void)
 		__stratos_bt_yield_kick();
 }
 
+/* vcore.c: what a CPU runs, as of its last context switch. */
+bool stratos_cpu_runs_online(int cpu);
+bool stratos_cpu_runs_offline(int cpu);
+
+/* bt_place.c: online wakeups onto CPUs that run offline work. */
+int stratos_bt_place_init(void);
+void stratos_bt_place_exit(void);
+
 /* scx_watch.c: STRATOS_CMD_SCHED_EVENT when a sched_ext scheduler comes or goes. */
 int stratos_scx_watch_init(void);
 void stratos_scx_watch_exit(void);

@@ -304,6 +304,24 @@ static void vcore_defaults(unsigned int cpu, u32 *idle, u32 *busy)
 			      STRATOS_VCORE_FACTOR_MIN);
 }
 
+/*
+ * Is @cpu running an online task, or an offline one, as of its last
+ * switch? Racy by nature: for placement hints (bt_place.c).
+ */
+bool stratos_cpu_runs_online(int cpu)
+{
+	const struct vcore_cpu *vc = per_cpu_ptr(&vcore_cpus, cpu);
+
+	return READ_ONCE(vc->busy) && !READ_ONCE(vc->offline);
+}
+
+bool stratos_cpu_runs_offline(int cpu)
+{
+	const struct vcore_cpu *vc = per_cpu_ptr(&vcore_cpus, cpu);
+
+	return READ_ONCE(vc->busy) && READ_ONCE(vc->offline);
+}
+
 void stratos_vcore_cpu_info(unsigned int cpu,
 			    struct stratos_vcore_cpu_info *info)
 {

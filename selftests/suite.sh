@@ -24,7 +24,7 @@ hold_tracepoints() {
 
 	[ -d "$t/events" ] || return 0
 	echo 0 >"$t/tracing_on"
-	for ev in sched/sched_switch sched/sched_process_fork \
+	for ev in sched/sched_switch sched/sched_waking sched/sched_process_fork \
 		  cgroup/cgroup_attach_task cgroup/cgroup_rmdir; do
 		echo 1 >"$t/events/$ev/enable" 2>/dev/null || true
 	done

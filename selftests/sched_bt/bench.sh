@@ -28,6 +28,9 @@
 #
 # Usage (in the VM): selftests/sched_bt/bench.sh [LOOPS [SECS]]
 # LOOPS: cyclictest loops (1 ms each); SECS: length of each wrk run.
+# BENCH_ROUNDS (3): the latency table runs every row that many times,
+# the rounds one after the other, and prints each column's median (every
+# round's rows show as comments above it).
 # For development, BENCH_PINS ("1 0"), BENCH_MODES ("alone cfs idle
 # scx_bt") and BENCH_TABLES ("latency service") select rows and tables;
 # BENCH_COUNTERS=1 prints scx_bt's event counters (its .bss) after each
@@ -168,6 +171,53 @@ row() {
 	printf "%-9s %-7s %8s %8s %8s %s\n" "$(setup_name "$pin")" "$mode" \
 		$lat "$(offline_cols "$pin" "$mode")"
 	mode_stop "$mode"
+}
+
+# round_rows ROUND FILE: a row's lines from stdin; the row itself goes to
+# FILE with its round, and is shown as a comment, as are the notes.
+round_rows() {
+	local line
+
+	while IFS= read -r line; do
+		echo "# round $1: $line"
+		[[ "$line" == "#"* ]] || echo "$line" >>"$2"
+	done
+}
+
+# median_rows: the rows of every round (setup mode p50 p99 p99.9 offline
+# idle fill, "-" where a column does not apply) on stdin; per setup and
+# mode, in first-seen order, the median of each column, and the range of
+# p99 over the rounds. The rows of one round alone swing (the unpinned
+# cyclictest p99 read 469-1522 us under cpu.idle in six runs of one
+# boot): the emulator's round robin, not the policies.
+median_rows() {
+	awk '
+	function median(s,    a, n, i, j, t) {
+		n = split(s, a, " ")
+		for (i = 2; i <= n; i++)
+			for (j = i; j > 1 && a[j - 1] + 0 > a[j] + 0; j--) {
+				t = a[j]; a[j] = a[j - 1]; a[j - 1] = t
+			}
+		return a[int((n + 1) / 2)]
+	}
+	{
+		k = $1 " " $2
+		if (!(k in seen)) { seen[k] = 1; order[++nk] = k }
+		for (c = 3; c <= 8; c++) col[k, c] = col[k, c] " " $c
+		if (!(k in lo) || $4 + 0 < lo[k]) lo[k] = $4 + 0
+		if (!(k in hi) || $4 + 0 > hi[k]) hi[k] = $4 + 0
+	}
+	END {
+		for (i = 1; i <= nk; i++) {
+			k = order[i]; split(k, sm, " ")
+			off = median(col[k, 6]); fill = median(col[k, 8])
+			if (sm[2] == "alone") { off = "-"; fill = "-" }
+			printf "%-9s %-7s %8s %8s %8s %11s %8s %6s %6s\n", sm[1],
+				sm[2], median(col[k, 3]), median(col[k, 4]),
+				median(col[k, 5]), lo[k] "-" hi[k], off,
+				median(col[k, 7]), fill
+		}
+	}'
 }
 
 # The service (bench-lib.sh); $! is nginx's master, and killing it ends
@@ -327,6 +377,7 @@ SVC_CONNS=${BENCH_CONNS:-4}
 SVC_GAP_MS=${BENCH_GAP_MS:-4}
 
 pins=${BENCH_PINS:-1 0}
+rounds=${BENCH_ROUNDS:-3}
 modes=${BENCH_MODES:-alone cfs idle scx_bt}
 tables=${BENCH_TABLES:-latency service}
 
@@ -343,14 +394,19 @@ fi
 if [[ " $tables " == *" latency "* ]]; then
 	# The first cyclictest run of a boot reads high: warm up, discard.
 	latency 1 1 >/dev/null
-	echo "# $(uname -r), $(nproc) CPUs, cyclictest --policy=other -i 1000 -l $loops"
-	printf "%-9s %-7s %8s %8s %8s %8s %6s %6s\n" setup mode p50_us p99_us \
-		p99.9_us offline idle fill
-	for pin in $pins; do
-		for mode in $modes; do
-			guarded row "$mode" "$pin"
+	echo "# $(uname -r), $(nproc) CPUs, cyclictest --policy=other -i 1000 -l $loops, median of $rounds rounds"
+	rows=$(mktemp)
+	for ((round = 1; round <= rounds; round++)); do
+		for pin in $pins; do
+			for mode in $modes; do
+				guarded row "$mode" "$pin" | round_rows "$round" "$rows"
+			done
 		done
 	done
+	printf "%-9s %-7s %8s %8s %8s %11s %8s %6s %6s\n" setup mode p50_us \
+		p99_us p99.9_us p99_range offline idle fill
+	median_rows <"$rows"
+	rm -f "$rows"
 fi
 [[ " $tables " == *" service "* ]] || exit 0
 

@@ -139,6 +139,20 @@ hog() {
 	echo $!
 }
 
+# burster CG CPU [RUN_MS SLEEP_MS]: an online task on CPU that runs 2 ms,
+# sleeps 8 ms (or RUN_MS, SLEEP_MS), and so on; its pid on stdout.
+burster() {
+	taskset -c "$2" sh -c "echo \$\$ >$1/cgroup.procs; exec python3 -c '
+import time
+while True:
+    end = time.monotonic() + ${3:-2} / 1000
+    while time.monotonic() < end:
+        pass
+    time.sleep(${4:-8} / 1000)
+'" >/dev/null 2>&1 &
+	echo $!
+}
+
 # Kill every task under the scratch tree (hogs are always started there),
 # then remove it.
 bt_cleanup() {

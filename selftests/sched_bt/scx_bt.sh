@@ -402,6 +402,43 @@ test_scx_bt_pinned_no_futile_yield() {
 		fail "the offline task yielded $((y1 - y0)) times for online work that cannot run on its CPU"
 }
 
+# Wakeup placement (kmod/bt_place.c). The fair class wakes a task where it
+# last ran unless it finds an idle CPU, and a CPU that runs offline work
+# is not idle to it: two online tasks that run 2 ms and sleep 2 ms, both
+# started on CPU 1, then allowed on CPUs 0-1, stayed there beside an
+# offline hog on CPU 0, waiting for each other: with the placement off
+# (bt_wake_place=0), on both CPUs in 0 of 20 samples in four runs of four;
+# with it, 19-20 of 20. stratos.ko wakes one that finds online work on its CPU
+# on a CPU that runs offline work instead, as the fair class does for a
+# CPU that runs only SCHED_IDLE work. Vacating (which spreads work that
+# stays runnable) and the SMT expeller (which would idle CPU 0 beside
+# online work on its sibling) are off, so that only wakeups move them.
+test_scx_bt_offline_wake_placement() {
+	local off on a b p0 p1 n
+	bt_setup
+	[ "$(nproc)" -ge 2 ] || skip "needs 2 CPUs"
+	off=$(bt_cg off)
+	on=$(bt_cg on)
+	stratosctl cgroup set "$off" class=offline
+	hog "$off" 0-1 >/dev/null
+	hog "$off" 0-1 >/dev/null
+	bt_enable vacate 0 smt-expel off
+	a=$(burster "$on" 1 2 2)
+	b=$(burster "$on" 1 2 2)
+	sleep 0.5
+	taskset -pc 0-1 "$a" >/dev/null
+	taskset -pc 0-1 "$b" >/dev/null
+	p0=$(cat /sys/module/stratos/parameters/bt_placed)
+	sleep 1
+	n=$(spread_samples "$a" "$b")
+	p1=$(cat /sys/module/stratos/parameters/bt_placed)
+	echo "online tasks on both CPUs 0 and 1 in $n of 20 samples; $((p1 - p0)) wakeups placed"
+	[ "$p1" -gt "$p0" ] ||
+		fail "no wakeup of online work was sent to a CPU running offline work"
+	[ "$n" -ge 10 ] ||
+		fail "online tasks stayed together: both CPUs in $n of 20 samples"
+}
+
 # An offline task allowed on a few CPUs, none of them where online work
 # waits: vacating sends it to another CPU it may run on, so that it leaves
 # its CPU's runqueue (bt_vacate_to()). The hog may run on CPUs 0 and 2 and
@@ -697,6 +734,7 @@ run_test "scx_bt: work conservation" test_scx_bt_work_conserving
 run_test "scx_bt: online spreads onto offline-only CPU (placement)" test_scx_bt_offline_placement
 run_test "scx_bt: online spreads beside an offline task pinned to one CPU (placement)" test_scx_bt_offline_placement_pinned
 run_test "scx_bt: online spreads beside an offline task allowed on a few CPUs (placement)" test_scx_bt_offline_placement_few_cpus
+run_test "scx_bt: waking online work goes to CPUs running offline work (placement)" test_scx_bt_offline_wake_placement
 run_test "scx_bt: no yield for online work that cannot come (placement)" test_scx_bt_pinned_no_futile_yield
 run_test "scx_bt: vacating hands offline work away, online spreads (no SMT rule)" test_scx_bt_offline_vacate_moves
 run_test "scx_bt: weights between offline cgroups" test_scx_bt_offline_weights

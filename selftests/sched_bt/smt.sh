@@ -67,20 +67,6 @@ test_smt_expeller() {
 	kill "$o"
 }
 
-# burster CG CPU [RUN_MS SLEEP_MS]: an online task on CPU that runs 2 ms,
-# sleeps 8 ms (or RUN_MS, SLEEP_MS), and so on; its pid on stdout.
-burster() {
-	taskset -c "$2" sh -c "echo \$\$ >$1/cgroup.procs; exec python3 -c '
-import time
-while True:
-    end = time.monotonic() + ${3:-2} / 1000
-    while time.monotonic() < end:
-        pass
-    time.sleep(${4:-8} / 1000)
-'" >/dev/null 2>&1 &
-	echo $!
-}
-
 # burst_overlaps TRACE ON OFF SIB: for each switch of task ON onto CPU 0
 # while task OFF ran on CPU SIB, the µs OFF went on running there (until
 # it left SIB or ON left CPU 0), one per line.
