@@ -188,8 +188,8 @@ struct bt_cpu {
 	u64 win_used;
 	u64 run_start;
 	u64 run_cgid;		/* cgroup of the offline task running here */
-	u64 stopped_cgid;	/* ... of one that stopped still runnable */
-	bool stopped_pinned;	/* ... and that one may run only here */
+	bool stopped_pinned;	/* the one that stopped still runnable may
+				 * run only here */
 	bool local_pinned;	/* it waits alone in the local queue */
 	u32 wait_ticks;		/* consecutive ticks online work waited */
 	u32 smt_kicked;		/* bt_switch kicked the offline task here */
@@ -1056,15 +1056,15 @@ static void bt_charge_bw(struct task_struct *p, struct bt_task *t, u64 used)
 }
 
 /*
- * Charge @p's run on this CPU up to @now: to its cgroup's runtime, the
- * CPU's budget window, and its virtual time (scaled by the cgroup weight
- * and the task's nice weight). Called when it stops, and when dispatch
- * lets it run on without stopping.
+ * Charge @p's run on this CPU up to @now: to its cgroup's runtime (@st,
+ * its statistics), the CPU's budget window, and its virtual time (scaled
+ * by the cgroup weight and the task's nice weight). Called when it stops,
+ * and when dispatch lets it run on without stopping. @t is @p's storage,
+ * or NULL. The callers look both up: bt_stopping() needs them again.
  */
-static void bt_charge(struct task_struct *p, struct bt_cpu *bc, u64 now)
+static void bt_charge(struct task_struct *p, struct bt_task *t,
+		      struct bt_cg_stats *st, struct bt_cpu *bc, u64 now)
 {
-	struct bt_cg_stats *st;
-	struct bt_task *t;
 	u64 used;
 
 	if (now <= bc->run_start)
@@ -1072,10 +1072,8 @@ static void bt_charge(struct task_struct *p, struct bt_cpu *bc, u64 now)
 	used = now - bc->run_start;
 	bc->run_start = now;
 	bc->win_used += used;
-	st = bt_cg_stats(bc->run_cgid);
 	if (st)
 		__sync_fetch_and_add(&st->runtime_ns, used);
-	t = bpf_task_storage_get(&bt_tasks, p, 0, 0);
 	p->scx.dsq_vtime += bt_vtime_charge(p, t ? t->weight : 100, used);
 	if (t)
 		bt_charge_bw(p, t, used);
@@ -1115,7 +1113,8 @@ void BPF_STRUCT_OPS(bt_dispatch, s32 cpu, struct task_struct *prev)
 	/* The budget and the queue order below count @prev's run so far. */
 	bc = bt_get_cpu(cpu);
 	if (prev && bc && bc->run_start)
-		bt_charge(prev, bc, now);
+		bt_charge(prev, bpf_task_storage_get(&bt_tasks, prev, 0, 0),
+			  bt_cg_stats(bc->run_cgid), bc, now);
 	/*
 	 * A pick from the ext_server is never declined: an empty pick
 	 * stops the server for good (the kernel starts it again only when
@@ -1200,7 +1199,6 @@ void BPF_STRUCT_OPS(bt_running, struct task_struct *p)
 	if (bc) {
 		bc->run_start = now;
 		bc->run_cgid = t->cgid;
-		bc->stopped_cgid = 0;
 		bc->stopped_pinned = false;
 		bc->local_pinned = false;
 		slice = bt_grant_slice(p, t, bt_slice(conf, cpu, now), now,
@@ -1217,6 +1215,15 @@ void BPF_STRUCT_OPS(bt_running, struct task_struct *p)
 		st->max_wait_ns = wait;
 }
 
+/*
+ * An offline task stops on this CPU: charge its run, and count why. Still
+ * runnable with slice left, a class above ext took the CPU from it (online
+ * work): "preempted". The SMT kick and vacating end its slice first, and
+ * the kick counts as "expelled". Counted here rather than in
+ * bt_cpu_release(), which follows at once when online work comes: one
+ * statistics lookup in that path instead of two (in the pinned cyclictest
+ * benchmark row, every wakeup of the online task takes it).
+ */
 void BPF_STRUCT_OPS(bt_stopping, struct task_struct *p, bool runnable)
 {
 	struct bt_cg_stats *st;
@@ -1230,18 +1237,19 @@ void BPF_STRUCT_OPS(bt_stopping, struct task_struct *p, bool runnable)
 		bc->pinned_pid = 0;
 	if (!bc || !bc->run_start)
 		return;
-	bt_charge(p, bc, now);
+	t = bpf_task_storage_get(&bt_tasks, p, 0, 0);
+	st = bt_cg_stats(bc->run_cgid);
+	bt_charge(p, t, st, bc, now);
 	bc->run_start = 0;
-	bc->stopped_cgid = runnable ? bc->run_cgid : 0;
 	bc->stopped_pinned = runnable && p->nr_cpus_allowed == 1;
 	if (READ_ONCE(bc->smt_kicked)) {
 		WRITE_ONCE(bc->smt_kicked, 0);
-		st = runnable ? bt_cg_stats(bc->run_cgid) : NULL;
-		if (st)
+		if (st && runnable)
 			__sync_fetch_and_add(&st->expelled, 1);
+	} else if (st && runnable && p->scx.slice) {
+		__sync_fetch_and_add(&st->preempted, 1);
 	}
 	/* Preempted or out of slice: it waits again from now. */
-	t = bpf_task_storage_get(&bt_tasks, p, 0, 0);
 	if (t && runnable)
 		t->wait_since = now;
 }
@@ -1399,10 +1407,11 @@ static bool bt_release_locals(s32 self)
 }
 
 /*
- * Online work took the CPU: count it against the offline task that was
- * running, and send the tasks queued here back to the shared queue if
- * bt_release_locals() says so. This runs between the wakeup of the online
- * task and its first instruction, so it does no more than it must:
+ * Online work took the CPU (bt_stopping() counted it against the offline
+ * task that was running): send the tasks queued here back to the shared
+ * queue if bt_release_locals() says so. This runs between the wakeup of
+ * the online task and its first instruction, so it does no more than it
+ * must:
  * otherwise the tasks wait here (the preempted one at the head of the
  * local queue, to go on as soon as the online work is done), and the 2 ms
  * timer sends them on if a CPU frees up first (bt_return_locals()).
@@ -1410,15 +1419,7 @@ static bool bt_release_locals(s32 self)
 void BPF_STRUCT_OPS(bt_cpu_release, s32 cpu, struct scx_cpu_release_args *args)
 {
 	struct bt_cpu *bc = bt_get_cpu(cpu);
-	struct bt_cg_stats *st;
 
-	/* Only the task an op is called for may be asked for its cgroup. */
-	if (bc && bc->stopped_cgid) {
-		st = bt_cg_stats(bc->stopped_cgid);
-		if (st)
-			__sync_fetch_and_add(&st->preempted, 1);
-		bc->stopped_cgid = 0;
-	}
 	if (bt_release_locals(cpu))
 		scx_bpf_reenqueue_local();
 	if (bc)
