@@ -188,7 +188,7 @@ round_rows() {
 # idle fill, "-" where a column does not apply) on stdin; per setup and
 # mode, in first-seen order, the median of each column, and the range of
 # p99 over the rounds. The rows of one round alone swing (the unpinned
-# cyclictest p99 read 469-1522 us under cpu.idle in six runs of one
+# cyclictest p99 read 438-1755 us under cpu.idle in six runs of one
 # boot): the emulator's round robin, not the policies.
 median_rows() {
 	awk '
@@ -378,6 +378,10 @@ SVC_GAP_MS=${BENCH_GAP_MS:-4}
 
 pins=${BENCH_PINS:-1 0}
 rounds=${BENCH_ROUNDS:-3}
+[[ "$rounds" =~ ^[1-9][0-9]*$ ]] || {
+	echo "BENCH_ROUNDS must be a positive number of rounds, not '$rounds'" >&2
+	exit 2
+}
 modes=${BENCH_MODES:-alone cfs idle scx_bt}
 tables=${BENCH_TABLES:-latency service}
 
