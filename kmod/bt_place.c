@@ -100,21 +100,13 @@ static void bt_place_probe(void *data, struct task_struct *p)
 	this_cpu_inc(bt_placed);
 }
 
-static void bt_place_find_tp(struct tracepoint *tp, void *priv)
-{
-	if (!strcmp(tp->name, "sched_waking"))
-		waking_tp = tp;
-}
-
 int stratos_bt_place_init(void)
 {
 	int ret;
 
-	for_each_kernel_tracepoint(bt_place_find_tp, NULL);
-	if (!waking_tp) {
-		pr_err("stratos: tracepoint sched_waking not found\n");
+	waking_tp = stratos_find_tracepoint("sched_waking");
+	if (!waking_tp)
 		return -ENOENT;
-	}
 	ret = tracepoint_probe_register(waking_tp, bt_place_probe, NULL);
 	if (ret)
 		pr_err("stratos: cannot attach to sched_waking: %d\n", ret);

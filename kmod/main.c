@@ -9,6 +9,8 @@
 #include <linux/module.h>
 #include <linux/moduleparam.h>
 #include <linux/sizes.h>
+#include <linux/string.h>
+#include <linux/tracepoint.h>
 
 #include "pagecache.h"
 #include "bt_stats.h"
@@ -61,6 +63,38 @@ static const struct kernel_param_ops stratos_nr_cgroups_ops = {
 
 module_param_cb(nr_cgroups, &stratos_nr_cgroups_ops, NULL, 0444);
 MODULE_PARM_DESC(nr_cgroups, "Entries in the per-cgroup registry (read-only)");
+
+struct stratos_tp_lookup {
+	const char *name;
+	struct tracepoint *tp;
+};
+
+static void stratos_tp_match(struct tracepoint *tp, void *priv)
+{
+	struct stratos_tp_lookup *l = priv;
+
+	if (!l->tp && !strcmp(tp->name, l->name))
+		l->tp = tp;
+}
+
+/**
+ * stratos_find_tracepoint - a kernel tracepoint by name
+ * @name: its name, as under /sys/kernel/tracing/events
+ *
+ * Tracepoints are no symbols a module may link to; the kernel's list of
+ * them is the way to reach one. A missing one is logged.
+ *
+ * Return: the tracepoint, or NULL.
+ */
+struct tracepoint *stratos_find_tracepoint(const char *name)
+{
+	struct stratos_tp_lookup l = { .name = name };
+
+	for_each_kernel_tracepoint(stratos_tp_match, &l);
+	if (!l.tp)
+		pr_err("stratos: tracepoint %s not found\n", name);
+	return l.tp;
+}
 
 static int __init stratos_init(void)
 {

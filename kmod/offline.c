@@ -445,23 +445,14 @@ static void stratos_fork_probe(void *data, struct task_struct *parent,
 		queue_work(system_dfl_wq, &sweep_work);
 }
 
-static void stratos_find_tps(struct tracepoint *tp, void *priv)
-{
-	if (!strcmp(tp->name, "cgroup_attach_task"))
-		attach_tp = tp;
-	else if (!strcmp(tp->name, "sched_process_fork"))
-		fork_tp = tp;
-}
-
 int stratos_offline_init(void)
 {
 	int ret;
 
-	for_each_kernel_tracepoint(stratos_find_tps, NULL);
-	if (!attach_tp || !fork_tp) {
-		pr_err("stratos: tracepoints cgroup_attach_task/sched_process_fork not found\n");
+	attach_tp = stratos_find_tracepoint("cgroup_attach_task");
+	fork_tp = stratos_find_tracepoint("sched_process_fork");
+	if (!attach_tp || !fork_tp)
 		return -ENOENT;
-	}
 	ret = tracepoint_probe_register(attach_tp, stratos_attach_probe, NULL);
 	if (ret)
 		return ret;

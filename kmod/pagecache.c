@@ -901,34 +901,14 @@ void stratos_pagecache_cgroup_removed(struct cgroup *cgrp)
 		queue_work(system_dfl_wq, &pc_gc_work);
 }
 
-struct pc_tp_want {
-	const char *name;
-	struct tracepoint **tp;
-};
-
-static void pc_find_tp(struct tracepoint *tp, void *priv)
-{
-	const struct pc_tp_want *w;
-
-	for (w = priv; w->name; w++)
-		if (!strcmp(tp->name, w->name))
-			*w->tp = tp;
-}
-
 int stratos_pagecache_init(void)
 {
-	static const struct pc_tp_want want[] = {
-		{ "mm_filemap_add_to_page_cache", &pc_add_tp },
-		{ "mm_filemap_delete_from_page_cache", &pc_del_tp },
-		{ }
-	};
 	int ret;
 
-	for_each_kernel_tracepoint(pc_find_tp, (void *)want);
-	if (!pc_add_tp || !pc_del_tp) {
-		pr_err("stratos: page-cache tracepoints not found\n");
+	pc_add_tp = stratos_find_tracepoint("mm_filemap_add_to_page_cache");
+	pc_del_tp = stratos_find_tracepoint("mm_filemap_delete_from_page_cache");
+	if (!pc_add_tp || !pc_del_tp)
 		return -ENOENT;
-	}
 	ret = tracepoint_probe_register(pc_add_tp, pc_add_probe, NULL);
 	if (ret)
 		return ret;

@@ -326,12 +326,6 @@ static void stratos_cgroup_rmdir_probe(void *data, struct cgroup *cgrp,
 	}
 }
 
-static void stratos_find_rmdir_tp(struct tracepoint *tp, void *priv)
-{
-	if (!strcmp(tp->name, "cgroup_rmdir"))
-		rmdir_tp = tp;
-}
-
 int stratos_registry_init(void)
 {
 	struct cgroup *root;
@@ -343,11 +337,9 @@ int stratos_registry_init(void)
 	dfl_root = root->root;
 	cgroup_put(root);
 
-	for_each_kernel_tracepoint(stratos_find_rmdir_tp, NULL);
-	if (!rmdir_tp) {
-		pr_err("stratos: tracepoint cgroup_rmdir not found\n");
+	rmdir_tp = stratos_find_tracepoint("cgroup_rmdir");
+	if (!rmdir_tp)
 		return -ENOENT;
-	}
 
 	ret = tracepoint_probe_register(rmdir_tp, stratos_cgroup_rmdir_probe,
 					NULL);

@@ -135,6 +135,9 @@ static inline void stratos_bt_yield_poll(void)
 		__stratos_bt_yield_kick();
 }
 
+struct tracepoint;
+struct tracepoint *stratos_find_tracepoint(const char *name);
+
 /* vcore.c: what a CPU runs, as of its last context switch. */
 bool stratos_cpu_runs_online(int cpu);
 bool stratos_cpu_runs_offline(int cpu);

@@ -748,12 +748,6 @@ void stratos_vcore_cgroup_rmdir(struct cgroup *cgrp)
 		queue_work(system_dfl_wq, &vcore_reap_work);
 }
 
-static void vcore_find_switch_tp(struct tracepoint *tp, void *priv)
-{
-	if (!strcmp(tp->name, "sched_switch"))
-		switch_tp = tp;
-}
-
 int stratos_vcore_init(void)
 {
 	unsigned int cpu;
@@ -769,11 +763,9 @@ int stratos_vcore_init(void)
 		vc->factors = vcore_pack(idle, busy);
 	}
 
-	for_each_kernel_tracepoint(vcore_find_switch_tp, NULL);
-	if (!switch_tp) {
-		pr_err("stratos: tracepoint sched_switch not found\n");
+	switch_tp = stratos_find_tracepoint("sched_switch");
+	if (!switch_tp)
 		return -ENOENT;
-	}
 	ret = tracepoint_probe_register(switch_tp, vcore_switch_probe, NULL);
 	if (ret) {
 		pr_err("stratos: cannot attach to sched_switch: %d\n", ret);
