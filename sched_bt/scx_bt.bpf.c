@@ -25,7 +25,10 @@
  *   until online work starts on it; the fair class's idle balancing pulls
  *   the waiting online task over.
  *   This costs offline throughput only while online work is queued
- *   somewhere, which is when online needs the CPUs anyway.
+ *   somewhere, which is when online needs the CPUs anyway. A CPU held
+ *   for another reason (SMT, budget) runs no offline task to tick; the
+ *   timer hands the tasks counted on it over the same way
+ *   (bt_hand_held()).
  *
  * - SMT expeller: with smt_expel set, no offline task runs on a CPU whose
  *   SMT sibling runs an online task. A context switch to online work kicks
@@ -196,6 +199,8 @@ struct bt_cpu {
 	u64 online_left;	/* when online work last left this CPU */
 	u64 trapped_since;	/* timer only: see bt_rescue() */
 	u64 yield_wait_since;	/* held, with online work waiting elsewhere */
+	u64 hand_since;		/* timer only: see bt_hand_held() */
+	s32 hand_to;		/* where that online work waits */
 };
 
 struct {
@@ -287,6 +292,8 @@ u64 nr_vacate_moves, nr_local_returns;
 u64 nr_trapped, nr_rescued;
 /* Pinned offline tasks asked to leave SCHED_EXT for a while (bt_yield). */
 u64 nr_yield_requests;
+/* Tasks moved off held CPUs towards waiting online work (bt_hand_held()). */
+u64 nr_held_moves;
 
 static struct bt_conf *bt_get_conf(void)
 {
@@ -1579,6 +1586,121 @@ static void bt_rescue(u64 now)
 }
 
 /*
+ * A CPU that holds offline work back (the SMT rule, the budget) with
+ * nothing but ext tasks counted on it is busy to the fair class, which
+ * moves no online work there (see bt_vacate_move()): online work queued on
+ * another CPU waits while this one idles. Vacating hands a CPU over at a
+ * tick of the offline task running there, but a held CPU runs none, or
+ * only for the guard's short slices. So the timer does it: once online
+ * work that could run here has waited elsewhere for BT_HAND_WAIT_NS (a
+ * moment's queueing is normal, as for vacating), the tasks counted here
+ * leave the shared queue for the local queue of where it waits, or of
+ * another CPU they may use (bt_vacate_to()). Seen in the stock-bt check:
+ * a hog allowed on CPUs 0-1 held on CPU 0 beside online loops on CPU 1,
+ * its sibling, and the loops stayed on CPU 1 for 5 s, CPU 0 idle; they
+ * spread only when CPU 1's ext_server happened to be running and picked
+ * the hog there.
+ */
+#define BT_HAND_WAIT_NS	(4ULL * 1000 * 1000)
+
+/*
+ * Where online work waits that @cpu keeps away, holding offline work back
+ * with only ext tasks counted on it; -1 if none.
+ */
+static s32 bt_held_blocks(const struct bt_conf *conf, s32 cpu, u64 now)
+{
+	struct rq *rq = bpf_per_cpu_ptr(&runqueues, cpu);
+
+	if (!rq || !rq->scx.nr_running ||
+	    rq->nr_running != rq->scx.nr_running ||
+	    !bt_cpu_holds(conf, cpu, now))
+		return -1;
+	return bt_online_waiting(cpu);
+}
+
+/* Note the CPUs bt_held_blocks() names; any that did for BT_HAND_WAIT_NS? */
+static bool bt_mark_held(const struct bt_conf *conf, u64 now)
+{
+	struct bt_cpu *bc;
+	bool due = false;
+	s32 cpu, to;
+
+	bpf_for(cpu, 0, bt_nr_cpus()) {
+		bc = bt_get_cpu(cpu);
+		if (!bc)
+			continue;
+		to = bt_held_blocks(conf, cpu, now);
+		if (to < 0) {
+			bc->hand_since = 0;
+			continue;
+		}
+		if (!bc->hand_since)
+			bc->hand_since = now;
+		bc->hand_to = to;
+		if (now - bc->hand_since >= BT_HAND_WAIT_NS)
+			due = true;
+	}
+	return due;
+}
+
+/* Has @cpu kept online work away for BT_HAND_WAIT_NS (bt_mark_held())? */
+static struct bt_cpu *bt_hand_due(s32 cpu, u64 now)
+{
+	struct bt_cpu *bc = bt_get_cpu(cpu);
+
+	if (!bc || !bc->hand_since || now - bc->hand_since < BT_HAND_WAIT_NS)
+		return NULL;
+	return bc;
+}
+
+/*
+ * Counted from the cgroup id the task's storage caches: the timer holds no
+ * runqueue lock, which scx_bpf_task_cgroup() requires.
+ */
+static void bt_count_vacated(struct task_struct *p)
+{
+	struct bt_task *t = bpf_task_storage_get(&bt_tasks, p, 0, 0);
+	struct bt_cg_stats *st;
+
+	if (!t || !t->cgid)
+		return;
+	st = bt_cg_stats(t->cgid);
+	if (st)
+		__sync_fetch_and_add(&st->vacated, 1);
+}
+
+/* Move the queued tasks counted on CPUs due to hand over. */
+static void bt_hand_held(const struct bt_conf *conf, u64 now)
+{
+	struct bpf_iter_scx_dsq it;
+	struct task_struct *p;
+	struct bt_cpu *bc;
+	s32 from, to;
+	u32 moved = 0;
+
+	if (!conf->vacate_ns || !bt_mark_held(conf, now))
+		return;
+	bpf_rcu_read_lock();
+	bpf_iter_scx_dsq_new(&it, BT_DSQ, 0);
+	while ((p = bpf_iter_scx_dsq_next(&it)) && moved < BT_RESCUE_MAX) {
+		from = scx_bpf_task_cpu(p);
+		bc = bt_hand_due(from, now);
+		if (!bc || bt_migration_disabled(p))
+			continue;
+		to = bt_vacate_to(conf, p, from, bc->hand_to, now);
+		if (to < 0 || to == from ||
+		    !scx_bpf_dsq_move(&it, p, SCX_DSQ_LOCAL_ON | to, 0))
+			continue;
+		scx_bpf_kick_cpu(to, SCX_KICK_IDLE);
+		bt_count_vacated(p);
+		moved++;
+	}
+	bpf_iter_scx_dsq_destroy(&it);
+	bpf_rcu_read_unlock();
+	nr_held_moves += moved;
+}
+
+/*
  * Parked tasks whose cgroup has quota again go back to the shared queue,
  * and so does one that waited starve_ns (the guard: with many tasks and a
  * small quota a task could wait past the watchdog; it runs until the next
@@ -1664,6 +1786,7 @@ static int bt_timer_fn(void *map, int *key, struct bpf_timer *timer)
 	if (conf) {
 		bt_unpark(conf, now);
 		bt_return_locals(conf, now);
+		bt_hand_held(conf, now);
 	}
 	bt_rescue(now);
 	if (conf && scx_bpf_dsq_nr_queued(BT_DSQ)) {

@@ -297,7 +297,12 @@ online_on_cpu1() {
 # CPU 0. Mainline never moves a loop onto CPU 0 while the hog is counted
 # on its runqueue. With the SMT expeller on (the default), CPU 0 holds the
 # hog back while CPU 1 runs online work, and scx_bt must not keep it
-# counted there (vacating on its own: the next test).
+# counted there (bt_hand_held(); vacating on its own: the next test). The
+# hog stays pinned to CPU 0 until the loops are queued on CPU 1: the worst
+# start, in which it never ran on CPU 1 and CPU 1's ext_server never
+# started. Started allowed on both, it could have, and the server's pick,
+# about once a second, then moved it to CPU 1 by luck; without it the
+# loops stayed on CPU 1 in one check run (0 of 20, CPUs 0-1 idle 5.2 s).
 test_scx_bt_offline_placement() {
 	local off on p online n i0 idle
 	bt_setup
@@ -306,10 +311,11 @@ test_scx_bt_offline_placement() {
 	off=$(bt_cg off)
 	on=$(bt_cg on)
 	stratosctl cgroup set "$off" class=offline
-	p=$(hog "$off" 0-1)
+	p=$(hog "$off" 0)
 	bt_enable
 	wait_policy "$p" $SCHED_EXT
 	online=$(online_on_cpu1 "$on")
+	taskset -pc 0-1 "$p" >/dev/null
 	sleep 1
 	i0=$(idle_ms 0 1)
 	n=$(spread_samples $online)
