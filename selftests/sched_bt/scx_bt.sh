@@ -697,12 +697,12 @@ test_scx_bt_sustained_online_no_ejection() {
 	[ "$(stratosctl -j bt status | jq .watchdog_us)" = "$BT_WATCHDOG_US" ] ||
 		fail "watchdog not set"
 	s0=$(runtime_ns "$p")
-	sleep 25
+	sleep 22
 	s1=$(runtime_ns "$p")
 	stratosctl bt status
 	stratosctl bt stats
 	expect_output "scx_bt running" stratosctl bt status
-	echo "offline task ran $(((s1 - s0) / 1000000)) ms in 25 s"
+	echo "offline task ran $(((s1 - s0) / 1000000)) ms in 22 s"
 	[ "$s1" -gt "$s0" ] || fail "offline task starved completely"
 }
 
