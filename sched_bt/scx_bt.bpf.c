@@ -1618,18 +1618,34 @@ static s32 bt_held_blocks(const struct bt_conf *conf, s32 cpu, u64 now)
 	return bt_online_waiting(cpu);
 }
 
-/* Note the CPUs bt_held_blocks() names; any that did for BT_HAND_WAIT_NS? */
+/* Is online work queued behind online work anywhere? */
+static bool bt_online_queued(void)
+{
+	s32 cpu;
+
+	bpf_for(cpu, 0, bt_nr_cpus()) {
+		if (bt_online_nr(cpu) >= 2)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Note the CPUs bt_held_blocks() names; any that did for BT_HAND_WAIT_NS?
+ * Each such CPU scans every CPU for waiting online work, so the scans run
+ * only while some CPU has online work queued: one pass otherwise.
+ */
 static bool bt_mark_held(const struct bt_conf *conf, u64 now)
 {
+	bool queued = bt_online_queued(), due = false;
 	struct bt_cpu *bc;
-	bool due = false;
 	s32 cpu, to;
 
 	bpf_for(cpu, 0, bt_nr_cpus()) {
 		bc = bt_get_cpu(cpu);
 		if (!bc)
 			continue;
-		to = bt_held_blocks(conf, cpu, now);
+		to = queued ? bt_held_blocks(conf, cpu, now) : -1;
 		if (to < 0) {
 			bc->hand_since = 0;
 			continue;
