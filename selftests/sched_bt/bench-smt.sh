@@ -166,7 +166,7 @@ kick() {
 # row ONLINE MODE: one table row; the online work runs, and $OFF_CG is
 # set up for MODE.
 row() {
-	local online=$1 mode=$2 p r0 lost res
+	local online=$1 mode=$2 p r0 y0 y1 lost res
 	p=$(hog "$OFF_CG" 1)
 	sleep 1
 	echo 0 >"$TRACE/tracing_on"
@@ -174,11 +174,13 @@ row() {
 	echo 1 >"$TRACE/tracing_on"
 	kick
 	r0=$(runtime_ns "$p")
+	y0=$(bt_yields)
 	echo "bench start" >"$TRACE/trace_marker"
 	sleep "$secs"
 	echo "bench end" >"$TRACE/trace_marker"
 	# The hog's own count, to check the trace against.
 	r0=$((($(runtime_ns "$p") - r0) / 1000000))
+	y1=$(bt_yields)
 	kick
 	echo 0 >"$TRACE/tracing_on"
 	lost=$(awk '$1 == "overrun:" { n += $2 } END { print n + 0 }' \
@@ -189,7 +191,15 @@ row() {
 		"${res[1]}" "$r0" "${res[2]}" "$(awk -v b="${res[2]}" -v o="${res[0]}" \
 		'BEGIN { printf "%.2f%%", (o > 0 ? 100 * b / o : 0) }')"
 	[ "$lost" = 0 ] || echo "# the trace lost $lost events: figures low"
+	# A yield runs the hog in its cpu.idle group, where the expeller
+	# does not reach it (Documentation/sched_bt.rst, "Yields").
+	[ "$y1" = "$y0" ] || echo "# the hog yielded $((y1 - y0)) times"
 	empty_cg "$OFF_CG"
+}
+
+# bt_yields: yields stratos.ko has carried out so far (0 if not loaded).
+bt_yields() {
+	cat /sys/module/stratos/parameters/bt_yields 2>/dev/null || echo 0
 }
 
 # switch_cost: what scx_bt's sched_switch program (bt_switch) costs per
