@@ -192,7 +192,8 @@ row() {
 		'BEGIN { printf "%.2f%%", (o > 0 ? 100 * b / o : 0) }')"
 	[ "$lost" = 0 ] || echo "# the trace lost $lost events: figures low"
 	# A yield runs the hog in its cpu.idle group, where the expeller
-	# does not reach it (Documentation/sched_bt.rst, "Yields").
+	# does not reach it (Documentation/sched_bt.rst, "Pinned offline
+	# tasks").
 	[ "$y1" = "$y0" ] || echo "# the hog yielded $((y1 - y0)) times"
 	empty_cg "$OFF_CG"
 }
