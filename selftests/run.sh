@@ -79,10 +79,12 @@ job() {
 # from measured durations so that both slots end together: the two debug
 # jobs (about 340 and 220 s) fill one slot, the four stock and 6.12 jobs
 # (about 190, 165, 100 and 100 s) the other, each side about 560 s.
-# debug-mem comes fourth because the debug-core-bt slot frees just before
-# the one that has run stock-bt and stock; longest first would end one
-# slot about 20 s after the other (debug-core-bt, 6.12 and stock-icount
-# against debug-mem, stock and stock-bt, which must come late).
+# debug-mem comes fourth because the debug-core-bt slot usually frees
+# just before the one that has run stock-bt and stock; when it frees
+# after, debug-mem takes the other slot and the two short jobs follow
+# debug-core-bt, which ends as even. Longest first ended one slot 20-30 s
+# after the other (stock-bt, which must come late, after debug-mem and
+# stock).
 JOB_ORDER="debug-core-bt stock-bt stock debug-mem 6.12 stock-icount"
 
 # kernel_of JOB: the --kernels name the job belongs to.
