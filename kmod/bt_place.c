@@ -102,15 +102,8 @@ static void bt_place_probe(void *data, struct task_struct *p)
 
 int stratos_bt_place_init(void)
 {
-	int ret;
-
-	waking_tp = stratos_find_tracepoint("sched_waking");
-	if (!waking_tp)
-		return -ENOENT;
-	ret = tracepoint_probe_register(waking_tp, bt_place_probe, NULL);
-	if (ret)
-		pr_err("stratos: cannot attach to sched_waking: %d\n", ret);
-	return ret;
+	return stratos_attach_tracepoint("sched_waking", bt_place_probe,
+					 &waking_tp);
 }
 
 void stratos_bt_place_exit(void)

@@ -78,22 +78,35 @@ static void stratos_tp_match(struct tracepoint *tp, void *priv)
 }
 
 /**
- * stratos_find_tracepoint - a kernel tracepoint by name
+ * stratos_attach_tracepoint - attach a probe to a kernel tracepoint by name
  * @name: its name, as under /sys/kernel/tracing/events
+ * @probe: the probe, registered with no data
+ * @tpp: where to keep the tracepoint, for tracepoint_probe_unregister()
  *
  * Tracepoints are no symbols a module may link to; the kernel's list of
- * them is the way to reach one. A missing one is logged.
+ * them is the way to reach one. A failure is logged.
  *
- * Return: the tracepoint, or NULL.
+ * Return: 0, -ENOENT if there is no such tracepoint, or the error of
+ * tracepoint_probe_register().
  */
-struct tracepoint *stratos_find_tracepoint(const char *name)
+int stratos_attach_tracepoint(const char *name, void *probe,
+			      struct tracepoint **tpp)
 {
 	struct stratos_tp_lookup l = { .name = name };
+	int ret;
 
 	for_each_kernel_tracepoint(stratos_tp_match, &l);
-	if (!l.tp)
+	if (!l.tp) {
 		pr_err("stratos: tracepoint %s not found\n", name);
-	return l.tp;
+		return -ENOENT;
+	}
+	ret = tracepoint_probe_register(l.tp, probe, NULL);
+	if (ret) {
+		pr_err("stratos: cannot attach to %s: %d\n", name, ret);
+		return ret;
+	}
+	*tpp = l.tp;
+	return 0;
 }
 
 static int __init stratos_init(void)

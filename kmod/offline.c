@@ -449,14 +449,12 @@ int stratos_offline_init(void)
 {
 	int ret;
 
-	attach_tp = stratos_find_tracepoint("cgroup_attach_task");
-	fork_tp = stratos_find_tracepoint("sched_process_fork");
-	if (!attach_tp || !fork_tp)
-		return -ENOENT;
-	ret = tracepoint_probe_register(attach_tp, stratos_attach_probe, NULL);
+	ret = stratos_attach_tracepoint("cgroup_attach_task",
+					stratos_attach_probe, &attach_tp);
 	if (ret)
 		return ret;
-	ret = tracepoint_probe_register(fork_tp, stratos_fork_probe, NULL);
+	ret = stratos_attach_tracepoint("sched_process_fork",
+					stratos_fork_probe, &fork_tp);
 	if (ret) {
 		tracepoint_probe_unregister(attach_tp, stratos_attach_probe,
 					    NULL);

@@ -905,14 +905,12 @@ int stratos_pagecache_init(void)
 {
 	int ret;
 
-	pc_add_tp = stratos_find_tracepoint("mm_filemap_add_to_page_cache");
-	pc_del_tp = stratos_find_tracepoint("mm_filemap_delete_from_page_cache");
-	if (!pc_add_tp || !pc_del_tp)
-		return -ENOENT;
-	ret = tracepoint_probe_register(pc_add_tp, pc_add_probe, NULL);
+	ret = stratos_attach_tracepoint("mm_filemap_add_to_page_cache",
+					pc_add_probe, &pc_add_tp);
 	if (ret)
 		return ret;
-	ret = tracepoint_probe_register(pc_del_tp, pc_del_probe, NULL);
+	ret = stratos_attach_tracepoint("mm_filemap_delete_from_page_cache",
+					pc_del_probe, &pc_del_tp);
 	if (ret) {
 		tracepoint_probe_unregister(pc_add_tp, pc_add_probe, NULL);
 		tracepoint_synchronize_unregister();

@@ -329,7 +329,6 @@ static void stratos_cgroup_rmdir_probe(void *data, struct cgroup *cgrp,
 int stratos_registry_init(void)
 {
 	struct cgroup *root;
-	int ret;
 
 	root = cgroup_get_from_path("/");
 	if (IS_ERR(root))
@@ -337,15 +336,8 @@ int stratos_registry_init(void)
 	dfl_root = root->root;
 	cgroup_put(root);
 
-	rmdir_tp = stratos_find_tracepoint("cgroup_rmdir");
-	if (!rmdir_tp)
-		return -ENOENT;
-
-	ret = tracepoint_probe_register(rmdir_tp, stratos_cgroup_rmdir_probe,
-					NULL);
-	if (ret)
-		pr_err("stratos: cannot attach to cgroup_rmdir: %d\n", ret);
-	return ret;
+	return stratos_attach_tracepoint("cgroup_rmdir",
+					 stratos_cgroup_rmdir_probe, &rmdir_tp);
 }
 
 /*

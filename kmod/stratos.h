@@ -136,7 +136,8 @@ static inline void stratos_bt_yield_poll(void)
 }
 
 struct tracepoint;
-struct tracepoint *stratos_find_tracepoint(const char *name);
+int stratos_attach_tracepoint(const char *name, void *probe,
+			      struct tracepoint **tpp);
 
 /* vcore.c: what a CPU runs, as of its last context switch. */
 bool stratos_cpu_runs_online(int cpu);

@@ -763,14 +763,10 @@ int stratos_vcore_init(void)
 		vc->factors = vcore_pack(idle, busy);
 	}
 
-	switch_tp = stratos_find_tracepoint("sched_switch");
-	if (!switch_tp)
-		return -ENOENT;
-	ret = tracepoint_probe_register(switch_tp, vcore_switch_probe, NULL);
-	if (ret) {
-		pr_err("stratos: cannot attach to sched_switch: %d\n", ret);
+	ret = stratos_attach_tracepoint("sched_switch", vcore_switch_probe,
+					&switch_tp);
+	if (ret)
 		return ret;
-	}
 	stratos_vcore_reclaim_init();
 	return 0;
 }

@@ -1543,14 +1543,22 @@ static bool bt_cpu_marked_trapped(s32 cpu)
 	return bc && bc->trapped_since && bt_cpu_trapped(cpu);
 }
 
-static void bt_count_rescue(struct task_struct *p)
+/*
+ * The statistics of @p's cgroup, from the id its storage caches: the
+ * timer, which counts rescues and hand-overs, holds no runqueue lock, and
+ * scx_bpf_task_cgroup() requires one.
+ */
+static struct bt_cg_stats *bt_timer_cg_stats(struct task_struct *p)
 {
 	struct bt_task *t = bpf_task_storage_get(&bt_tasks, p, 0, 0);
-	struct bt_cg_stats *st;
 
-	if (!t || !t->cgid)
-		return;
-	st = bt_cg_stats(t->cgid);
+	return t && t->cgid ? bt_cg_stats(t->cgid) : NULL;
+}
+
+static void bt_count_rescue(struct task_struct *p)
+{
+	struct bt_cg_stats *st = bt_timer_cg_stats(p);
+
 	if (st)
 		__sync_fetch_and_add(&st->rescued, 1);
 }
@@ -1669,18 +1677,10 @@ static struct bt_cpu *bt_hand_due(s32 cpu, u64 now)
 	return bc;
 }
 
-/*
- * Counted from the cgroup id the task's storage caches: the timer holds no
- * runqueue lock, which scx_bpf_task_cgroup() requires.
- */
 static void bt_count_vacated(struct task_struct *p)
 {
-	struct bt_task *t = bpf_task_storage_get(&bt_tasks, p, 0, 0);
-	struct bt_cg_stats *st;
+	struct bt_cg_stats *st = bt_timer_cg_stats(p);
 
-	if (!t || !t->cgid)
-		return;
-	st = bt_cg_stats(t->cgid);
 	if (st)
 		__sync_fetch_and_add(&st->vacated, 1);
 }
