@@ -194,6 +194,7 @@ struct bt_cpu {
 	bool stopped_pinned;	/* the one that stopped still runnable may
 				 * run only here */
 	bool local_pinned;	/* it waits alone in the local queue */
+	bool let_through;	/* dispatch let offline work past a hold */
 	u32 wait_ticks;		/* consecutive ticks online work waited */
 	u32 smt_kicked;		/* bt_switch kicked the offline task here */
 	u64 online_left;	/* when online work last left this CPU */
@@ -201,6 +202,7 @@ struct bt_cpu {
 	u64 yield_wait_since;	/* held, with online work waiting elsewhere */
 	u64 hand_since;		/* timer only: see bt_hand_held() */
 	s32 hand_to;		/* where that online work waits */
+	u64 fence;		/* bt_switch_barrier() only */
 };
 
 struct {
@@ -280,10 +282,11 @@ static u64 last_run_ns;
 /* Between ops.init and ops.exit: bt_switch acts only then. */
 static bool bt_live;
 /*
- * Offline tasks bt_switch kicked off an online task's sibling, and those
- * a tick found beside one (a kick missed or late), for the smt selftest.
+ * Offline tasks bt_switch kicked off an online task's sibling, those it
+ * kicked as they started beside one, and those a tick found beside one
+ * (a kick missed or late), for the smt selftest.
  */
-u64 nr_switch_kicks, nr_tick_expels;
+u64 nr_switch_kicks, nr_start_kicks, nr_tick_expels;
 /* Timer runs and the kicks they sent, for debugging (bpftool map dump). */
 u64 nr_timer_runs, nr_timer_kicks;
 /* Offline tasks vacating moved away, and local queues sent back. */
@@ -714,17 +717,77 @@ static bool bt_sibling_online(const struct bt_conf *conf, s32 cpu, u64 now)
 }
 
 /*
- * Online work starts on @cpu: if it was vacating, that is what it vacated
- * for, and the hold ends here, not vacate_ns after it began. Online bursts
- * are often shorter than that, and the CPU would then sit idle beside
- * queued offline work until the hold ran out and the timer came.
+ * Online work starts on @bc's CPU: if it was vacating, that is what it
+ * vacated for, and the hold ends here, not vacate_ns after it began.
+ * Online bursts are often shorter than that, and the CPU would then sit
+ * idle beside queued offline work until the hold ran out and the timer
+ * came.
  */
-static __always_inline void bt_vacate_done(s32 cpu)
+static __always_inline void bt_vacate_done(struct bt_cpu *bc)
 {
-	struct bt_cpu *bc = bt_get_cpu(cpu);
-
-	if (bc && bc->vacate_until)
+	if (bc->vacate_until)
 		bc->vacate_until = 0;
+}
+
+/* Is @p an offline task (in the ext class)? */
+static __always_inline bool bt_task_offline(const struct task_struct *p)
+{
+	return p->policy == SCHED_EXT_POLICY;
+}
+
+/*
+ * Each side of a switch stores its rq->curr and then reads the sibling's,
+ * so that of two switches racing (online work starting on one CPU, an
+ * offline task on the other) at least one sees the other. A CPU may order
+ * a load before an earlier store; an atomic exchange (a fetching atomic,
+ * fully ordered) does not let it. Its target is this CPU's own, so that no
+ * cache line moves between CPUs for it.
+ */
+static __always_inline void bt_switch_barrier(struct bt_cpu *bc)
+{
+	__sync_lock_test_and_set(&bc->fence, 1);
+}
+
+/* Online work starts here: an offline task on @sib leaves at once. */
+static void bt_expel_sibling(struct bt_cpu *self, s32 sib)
+{
+	struct task_struct *curr;
+	struct bt_cpu *bc;
+
+	bt_switch_barrier(self);
+	curr = scx_bpf_cpu_curr(sib);
+	if (!curr || !curr->pid || !bt_task_offline(curr))
+		return;
+	bc = bt_get_cpu(sib);
+	/* bt_stopping() counts the expulsion in the task's stats. */
+	if (bc)
+		WRITE_ONCE(bc->smt_kicked, 1);
+	scx_bpf_kick_cpu(sib, SCX_KICK_PREEMPT);
+	__sync_fetch_and_add(&nr_switch_kicks, 1);
+}
+
+/*
+ * An offline task starts on @cpu beside online work on its sibling: it
+ * was dispatched before that work started, and the sibling's switch read
+ * this CPU before this one's (bt_switch_barrier()), or it came back from
+ * this CPU's local queue, where a kernel thread had preempted it, with no
+ * dispatch to hold it back. Either way it leaves at once, as if kicked by
+ * the sibling: the kick ends its slice, and dispatch holds it back. Not
+ * one that dispatch let past the hold on purpose (the ext_server's pick,
+ * the starvation guard): kicked, it would lose the run that keeps it and
+ * the watchdog going (a hog pinned beside an online loop got 0 ms in 8 s
+ * instead of about 3 ms a second).
+ */
+static void bt_expel_starting(const struct bt_conf *conf, struct bt_cpu *bc,
+			      s32 cpu)
+{
+	bt_switch_barrier(bc);
+	if (READ_ONCE(bc->let_through) ||
+	    !bt_sibling_online(conf, cpu, scx_bpf_now()))
+		return;
+	WRITE_ONCE(bc->smt_kicked, 1);
+	scx_bpf_kick_cpu(cpu, SCX_KICK_PREEMPT);
+	__sync_fetch_and_add(&nr_start_kicks, 1);
 }
 
 /*
@@ -733,65 +796,66 @@ static __always_inline void bt_vacate_done(s32 cpu)
  * the whole of a short online request. So when a CPU switches to online
  * work, an offline task on its sibling is preempted at once: the kick ends
  * its slice, and the sibling's dispatch then holds offline work back while
- * this CPU stays online (bt_cpu_holds()). When the CPU leaves online work,
- * its held sibling is woken to take offline work again, instead of waiting
- * for the timer; with smt_hold_ns set, the sibling stays held that long
- * (the next burst of online work often comes within it) and the timer
- * wakes it. Kicks are sent from an irq_work, as the runqueue lock is held
- * here. A switch to online work also ends this CPU's vacating.
+ * this CPU stays online (bt_cpu_holds()). An offline task that starts
+ * beside online work anyway leaves at once too (bt_expel_starting()).
+ * When the CPU leaves online work, its held sibling is woken to take
+ * offline work again, instead of waiting for the timer; with smt_hold_ns
+ * set, the sibling stays held that long (the next burst of online work
+ * often comes within it) and the timer wakes it. Kicks are sent from an
+ * irq_work, as the runqueue lock is held here. A switch to online work
+ * also ends this CPU's vacating.
  *
  * This runs on every context switch of every task, so the common cases
  * leave first: scx_bt not running, or a switch that stays on the same side
  * of online (online to online: the sibling was dealt with when the first
- * one came).
+ * one came) and starts no offline task anew.
  */
 SEC("tp_btf/sched_switch")
 int BPF_PROG(bt_switch, bool preempt, struct task_struct *prev,
 	     struct task_struct *next)
 {
+	bool to_online, from_online, to_offline;
 	struct task_struct *curr;
 	struct bt_conf *conf;
 	struct bt_cpu *bc;
-	bool to_online;
 	u32 cpu;
 	s32 sib;
 
 	if (!READ_ONCE(bt_live))
 		return 0;
 	to_online = bt_task_online(next);
-	if (to_online == bt_task_online(prev))
+	from_online = bt_task_online(prev);
+	to_offline = bt_task_offline(next);
+	if (to_online == from_online && (!to_offline || bt_task_offline(prev)))
 		return 0;
-	cpu = bpf_get_smp_processor_id();
+	bc = bt_get_cpu(bpf_get_smp_processor_id());
+	if (!bc)
+		return 0;
 	if (to_online)
-		bt_vacate_done(cpu);
+		bt_vacate_done(bc);
 	conf = bt_get_conf();
 	if (!conf || !conf->smt_expel)
 		return 0;
+	cpu = bpf_get_smp_processor_id();
 	sib = smt_sibling[cpu & (BT_MAX_CPUS - 1)];
 	if (sib < 0)
 		return 0;
+	if (to_online) {
+		bt_expel_sibling(bc, sib);
+		return 0;
+	}
+	if (to_offline)
+		bt_expel_starting(conf, bc, cpu);
+	if (!from_online)
+		return 0;
 	/* The sibling waits out the hold; the timer wakes it after. */
-	if (!to_online && conf->smt_hold_ns) {
-		bc = bt_get_cpu(cpu);
-		if (bc)
-			WRITE_ONCE(bc->online_left, scx_bpf_now());
+	if (conf->smt_hold_ns) {
+		WRITE_ONCE(bc->online_left, scx_bpf_now());
 		return 0;
 	}
 	curr = scx_bpf_cpu_curr(sib);
-	if (!curr)
-		return 0;
-	if (to_online) {
-		if (!curr->pid || curr->policy != SCHED_EXT_POLICY)
-			return 0;
-		bc = bt_get_cpu(sib);
-		/* bt_stopping() counts the expulsion in the task's stats. */
-		if (bc)
-			WRITE_ONCE(bc->smt_kicked, 1);
-		scx_bpf_kick_cpu(sib, SCX_KICK_PREEMPT);
-		__sync_fetch_and_add(&nr_switch_kicks, 1);
-	} else if (!curr->pid && scx_bpf_dsq_nr_queued(BT_DSQ)) {
+	if (curr && !curr->pid && scx_bpf_dsq_nr_queued(BT_DSQ))
 		scx_bpf_kick_cpu(sib, SCX_KICK_IDLE);
-	}
 	return 0;
 }
 
@@ -1114,6 +1178,7 @@ void BPF_STRUCT_OPS(bt_dispatch, s32 cpu, struct task_struct *prev)
 	struct bt_conf *conf = bt_get_conf();
 	u64 now = scx_bpf_now();
 	struct bt_cpu *bc;
+	bool holds;
 
 	if (!conf)
 		return;
@@ -1129,11 +1194,14 @@ void BPF_STRUCT_OPS(bt_dispatch, s32 cpu, struct task_struct *prev)
 	 * CPU would starve until the watchdog ejects scx_bt. The server's
 	 * runtime is the bounded share offline work has under online load.
 	 */
-	if (!bt_server_pick(cpu) && bt_cpu_holds(conf, cpu, now) &&
-	    !bt_starving(conf, now)) {
+	holds = bt_cpu_holds(conf, cpu, now);
+	if (holds && !bt_server_pick(cpu) && !bt_starving(conf, now)) {
 		bt_yield_held(conf, cpu, bc, now);
 		return;
 	}
+	/* What runs next runs despite the hold: bt_expel_starting(). */
+	if (bc)
+		bc->let_through = holds;
 	/*
 	 * A refilled slice is what keeps @prev running. Returning with
 	 * nothing dispatched would not: under online load the pick comes

@@ -24,7 +24,9 @@
 #              has been out of online work for 2 ms
 # Columns: online and offline runtime in the traced window (all CPUs), the
 # hog's runtime by its own schedstat (a check on the trace), the overlap
-# in ms and as a share of online runtime. A last line gives what scx_bt's
+# in ms and as a share of online runtime, how often online and offline
+# work met (began to run side by side) and how long a meeting lasted in
+# the median (the expeller's reaction time). A last line gives what scx_bt's
 # sched_switch program costs per context switch.
 #
 # Usage (in the VM): selftests/sched_bt/bench-smt.sh [SECS]
@@ -101,12 +103,15 @@ tids() {
 }
 
 # overlap FILE: from the sched_switch trace in FILE, "online_ms
-# offline_ms overlap_ms" between the marks "bench start" and "bench end".
-# The file is read twice: the first pass finds what each CPU ran before
-# its first switch. Tasks are online or offline by thread id; anything
-# else (idle, kernel threads, the bench itself) is neither.
+# offline_ms overlap_ms meets median_us" between the marks "bench start"
+# and "bench end": meets is how often online and offline work began to
+# run side by side, median_us how long that lasted in the median (the
+# expeller's reaction; what the median leaves is misses). The file is
+# read twice: the first pass finds what each CPU ran before its first
+# switch. Tasks are online or offline by thread id; anything else (idle,
+# kernel threads, the bench itself) is neither.
 overlap() {
-	awk -v on="$(tids "$ON_CG")" -v off="$(tids "$OFF_CG")" '
+	awk -v on="$(tids "$ON_CG")" -v off="$(tids "$OFF_CG")" -v ivs="$1.meets" '
 		function cls(pid) {
 			return (pid in ison) ? "on" : (pid in isoff) ? "off" : "-"
 		}
@@ -122,6 +127,10 @@ overlap() {
 					nxt = substr($i, 10) + 0
 			}
 		}
+		function side_by_side() {
+			return (st[0] == "on" && st[1] == "off") ||
+			       (st[0] == "off" && st[1] == "on")
+		}
 		# Account the time since the last event to the current state.
 		function account(   dt, c) {
 			if (!counting) return
@@ -130,11 +139,11 @@ overlap() {
 				if (st[c] == "on") onrun += dt
 				if (st[c] == "off") offrun += dt
 			}
-			if ((st[0] == "on" && st[1] == "off") ||
-			    (st[0] == "off" && st[1] == "on"))
+			if (side_by_side())
 				both += dt
 		}
 		BEGIN {
+			printf "" >ivs
 			n = split(on, a, " "); for (i = 1; i <= n; i++) ison[a[i]] = 1
 			n = split(off, a, " "); for (i = 1; i <= n; i++) isoff[a[i]] = 1
 		}
@@ -149,11 +158,37 @@ overlap() {
 			parse()
 			account()
 			last = t
-			if (/bench start/) counting = 1
-			else if (/bench end/) counting = 0
-			else st[cpu] = cls(nxt)
+			if (/bench start/) {
+				counting = 1
+				met = side_by_side() ? t : 0
+			} else if (/bench end/) {
+				counting = 0
+			} else {
+				st[cpu] = cls(nxt)
+				if (!side_by_side()) {
+					if (met && counting)
+						printf "%.0f\n", t - met >ivs
+					met = 0
+				} else if (!met) {
+					met = t
+					meets += counting
+				}
+			}
 		}
-		END { printf "%.0f %.0f %.1f\n", onrun / 1e3, offrun / 1e3, both / 1e3 }
+		END {
+			close(ivs)
+			printf "%.0f %.0f %.1f %d %s\n", onrun / 1e3, offrun / 1e3,
+				both / 1e3, meets, median(ivs)
+		}
+		# The median of the numbers in FILE, one per line; "-" if none.
+		function median(file,    cmd, n, v, vals) {
+			cmd = "sort -n " file
+			while ((cmd | getline v) > 0)
+				vals[++n] = v
+			close(cmd)
+			if (!n) return "-"
+			return vals[int((n + 1) / 2)]
+		}
 	' "$1" "$1"
 }
 
@@ -187,9 +222,10 @@ row() {
 		"$TRACE"/per_cpu/cpu*/stats)
 	cat "$TRACE/trace" >/tmp/bench-smt.trace
 	read -r -a res <<<"$(overlap /tmp/bench-smt.trace)"
-	printf "%-7s %-9s %9s %10s %8s %10s %8s\n" "$online" "$mode" "${res[0]}" \
-		"${res[1]}" "$r0" "${res[2]}" "$(awk -v b="${res[2]}" -v o="${res[0]}" \
-		'BEGIN { printf "%.2f%%", (o > 0 ? 100 * b / o : 0) }')"
+	printf "%-7s %-9s %9s %10s %8s %10s %8s %6s %9s\n" "$online" "$mode" \
+		"${res[0]}" "${res[1]}" "$r0" "${res[2]}" "$(awk -v b="${res[2]}" \
+		-v o="${res[0]}" 'BEGIN { printf "%.2f%%", (o > 0 ? 100 * b / o : 0) }')" \
+		"${res[3]}" "${res[4]}"
 	[ "$lost" = 0 ] || echo "# the trace lost $lost events: figures low"
 	# A yield runs the hog in its cpu.idle group, where the expeller
 	# does not reach it (Documentation/sched_bt.rst, "Pinned offline
@@ -246,8 +282,8 @@ echo 0 >"$TRACE/tracing_on"
 echo 8192 >"$TRACE/buffer_size_kb"
 echo 1 >"$TRACE/events/sched/sched_switch/enable"
 echo "# $(uname -r), CPUs 0-1 SMT siblings, online on CPU 0, offline hog on CPU 1, ${secs} s per row"
-printf "%-7s %-9s %9s %10s %8s %10s %8s\n" online mode online_ms offline_ms \
-	hog_ms overlap_ms overlap
+printf "%-7s %-9s %9s %10s %8s %10s %8s %6s %9s\n" online mode online_ms \
+	offline_ms hog_ms overlap_ms overlap meets median_us
 # The VM runs multi-threaded TCG, so that both siblings run at once as
 # they would on hardware (under icount's round robin a spinning vCPU
 # starves the other). Loading or unloading a sched_ext scheduler patches
