@@ -38,18 +38,22 @@ smt_cgroups() {
 	stratosctl cgroup set "$off" class=offline
 }
 
-# expel_window HOLD_US: with smt-hold HOLD_US, "off_ms on_ms kicks" over
-# 2 s of the caller's hogs $p (offline) and $o (online).
+# expel_window HOLD_US: with smt-hold HOLD_US, "off_ms on_ms kicks yields"
+# of the caller's hogs $p (offline) and $o (online): their runtimes over
+# 2 s, the kicks and yields over a little more.
 expel_window() {
-	local a0 b0 k0 x0 k1 x1
+	local a0 b0 a1 b1 k0 x0 k1 x1 y0 y1
 	stratosctl bt set smt-hold "$1" >/dev/null
 	sleep 0.5
-	a0=$(runtime_ns "$p"); b0=$(runtime_ns "$o")
 	read -r k0 x0 <<<"$(bss_counts)"
+	y0=$(cat /sys/module/stratos/parameters/bt_yields)
+	a0=$(runtime_ns "$p"); b0=$(runtime_ns "$o")
 	sleep 2
+	a1=$(runtime_ns "$p"); b1=$(runtime_ns "$o")
+	y1=$(cat /sys/module/stratos/parameters/bt_yields)
 	read -r k1 x1 <<<"$(bss_counts)"
-	echo "$((($(runtime_ns "$p") - a0) / 1000000))" \
-		"$((($(runtime_ns "$o") - b0) / 1000000))" "$((k1 - k0))"
+	echo "$(((a1 - a0) / 1000000)) $(((b1 - b0) / 1000000))" \
+		"$((k1 - k0)) $((y1 - y0))"
 }
 
 # Beside an online hog on CPU 0, an offline hog on its sibling runs only
@@ -59,18 +63,29 @@ expel_window() {
 # took it all (0 ms in 8 s, where 3-5 ms a second is usual), and with
 # smt-hold on kicks and picks chased each other 60000 times a second.
 # Online work never starts anew here, so next to no kicks are due.
+# The case's own commands run on the sibling: queued on CPU 0 behind the
+# online hog, they are online work that could run on the held sibling,
+# and the hog, pinned there, yields for them (Documentation/sched_bt.rst,
+# "Pinned offline tasks") and runs outside the expeller's reach for
+# 160 ms; one check run read 203 ms in 2 s so. A window with a yield
+# anyway (a kernel thread waiting on CPU 0) is measured again, once.
 test_smt_expeller() {
-	local sib off on p o hold off_ms on_ms kicks stalls
+	local sib off on p o a0 hold off_ms on_ms kicks yields try stalls
 	smt_need
 	smt_keep_on_pass
 	smt_cgroups
+	taskset -pc "$sib" "$BASHPID" >/dev/null
 	stratosctl bt enable smt-expel on
 	p=$(hog "$off" "$sib")
 	o=$(hog "$on" 0)
 	wait_policy "$p" $SCHED_EXT
 	for hold in 0 2000; do
-		read -r off_ms on_ms kicks <<<"$(expel_window "$hold")"
-		echo "expeller on, smt-hold $hold us: offline on CPU $sib ran $off_ms ms beside $on_ms ms online on CPU 0; $kicks kicks"
+		for try in 1 2; do
+			read -r off_ms on_ms kicks yields <<<"$(expel_window "$hold")"
+			echo "expeller on, smt-hold $hold us: offline on CPU $sib ran $off_ms ms beside $on_ms ms online on CPU 0; $kicks kicks, $yields yields"
+			[ "$yields" = 0 ] && break
+		done
+		[ "$yields" = 0 ] || fail "the offline hog yielded in both windows"
 		[ $((off_ms * 20)) -lt "$on_ms" ] ||
 			fail "offline ran beside an online sibling"
 		[ "$off_ms" -ge 1 ] ||
