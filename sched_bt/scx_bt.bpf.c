@@ -1196,6 +1196,9 @@ void BPF_STRUCT_OPS(bt_dispatch, s32 cpu, struct task_struct *prev)
 	 */
 	holds = bt_cpu_holds(conf, cpu, now);
 	if (holds && !bt_server_pick(cpu) && !bt_starving(conf, now)) {
+		/* What starts here without a dispatch is not let through. */
+		if (bc)
+			bc->let_through = false;
 		bt_yield_held(conf, cpu, bc, now);
 		return;
 	}
