@@ -828,7 +828,8 @@ int BPF_PROG(bt_switch, bool preempt, struct task_struct *prev,
 	to_offline = bt_task_offline(next);
 	if (to_online == from_online && (!to_offline || bt_task_offline(prev)))
 		return 0;
-	bc = bt_get_cpu(bpf_get_smp_processor_id());
+	cpu = bpf_get_smp_processor_id();
+	bc = bt_get_cpu(cpu);
 	if (!bc)
 		return 0;
 	if (to_online)
@@ -836,7 +837,6 @@ int BPF_PROG(bt_switch, bool preempt, struct task_struct *prev,
 	conf = bt_get_conf();
 	if (!conf || !conf->smt_expel)
 		return 0;
-	cpu = bpf_get_smp_processor_id();
 	sib = smt_sibling[cpu & (BT_MAX_CPUS - 1)];
 	if (sib < 0)
 		return 0;
