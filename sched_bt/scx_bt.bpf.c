@@ -575,6 +575,12 @@ static __always_inline bool bt_task_online(const struct task_struct *p)
 	return p->pid && p->policy != SCHED_EXT_POLICY;
 }
 
+/* Is @p an offline task (in the ext class)? */
+static __always_inline bool bt_task_offline(const struct task_struct *p)
+{
+	return p->policy == SCHED_EXT_POLICY;
+}
+
 /*
  * Could online work queued on @cpu run on @self? Of the tasks there only
  * the running one is in reach without @cpu's runqueue lock, and the queued
@@ -708,7 +714,7 @@ static bool bt_sibling_online(const struct bt_conf *conf, s32 cpu, u64 now)
 	if (sib < 0)
 		return false;
 	curr = scx_bpf_cpu_curr(sib);
-	if (curr && curr->pid != 0 && curr->policy != SCHED_EXT_POLICY)
+	if (curr && bt_task_online(curr))
 		return true;
 	if (!conf->smt_hold_ns)
 		return false;
@@ -729,12 +735,6 @@ static __always_inline void bt_vacate_done(struct bt_cpu *bc)
 		bc->vacate_until = 0;
 }
 
-/* Is @p an offline task (in the ext class)? */
-static __always_inline bool bt_task_offline(const struct task_struct *p)
-{
-	return p->policy == SCHED_EXT_POLICY;
-}
-
 /*
  * Each side of a switch stores its rq->curr and then reads the sibling's,
  * so that of two switches racing (online work starting on one CPU, an
@@ -748,21 +748,25 @@ static __always_inline void bt_switch_barrier(struct bt_cpu *bc)
 	__sync_lock_test_and_set(&bc->fence, 1);
 }
 
+/* End the slice of the offline task on @cpu (@bc its state), now. */
+static void bt_expel(struct bt_cpu *bc, s32 cpu)
+{
+	/* bt_stopping() counts the expulsion in the task's stats. */
+	if (bc)
+		WRITE_ONCE(bc->smt_kicked, 1);
+	scx_bpf_kick_cpu(cpu, SCX_KICK_PREEMPT);
+}
+
 /* Online work starts here: an offline task on @sib leaves at once. */
 static void bt_expel_sibling(struct bt_cpu *self, s32 sib)
 {
 	struct task_struct *curr;
-	struct bt_cpu *bc;
 
 	bt_switch_barrier(self);
 	curr = scx_bpf_cpu_curr(sib);
-	if (!curr || !curr->pid || !bt_task_offline(curr))
+	if (!curr || !bt_task_offline(curr))
 		return;
-	bc = bt_get_cpu(sib);
-	/* bt_stopping() counts the expulsion in the task's stats. */
-	if (bc)
-		WRITE_ONCE(bc->smt_kicked, 1);
-	scx_bpf_kick_cpu(sib, SCX_KICK_PREEMPT);
+	bt_expel(bt_get_cpu(sib), sib);
 	__sync_fetch_and_add(&nr_switch_kicks, 1);
 }
 
@@ -785,8 +789,7 @@ static void bt_expel_starting(const struct bt_conf *conf, struct bt_cpu *bc,
 	if (READ_ONCE(bc->let_through) ||
 	    !bt_sibling_online(conf, cpu, scx_bpf_now()))
 		return;
-	WRITE_ONCE(bc->smt_kicked, 1);
-	scx_bpf_kick_cpu(cpu, SCX_KICK_PREEMPT);
+	bt_expel(bc, cpu);
 	__sync_fetch_and_add(&nr_start_kicks, 1);
 }
 
@@ -1156,7 +1159,7 @@ static bool bt_keep_prev(struct task_struct *prev)
 	struct task_struct *head;
 
 	if (!prev || !(prev->scx.flags & SCX_TASK_QUEUED) ||
-	    prev->policy != SCHED_EXT_POLICY)
+	    !bt_task_offline(prev))
 		return false;
 	head = scx_bpf_dsq_peek(BT_DSQ);
 	return !head || (s64)(prev->scx.dsq_vtime - head->scx.dsq_vtime) <= 0;
@@ -1225,7 +1228,7 @@ void BPF_STRUCT_OPS(bt_dispatch, s32 cpu, struct task_struct *prev)
 	 * on; its grant from a used-up quota ends it at the next tick.
 	 */
 	if (prev && (prev->scx.flags & SCX_TASK_QUEUED) &&
-	    prev->policy == SCHED_EXT_POLICY && bt_server_pick(cpu))
+	    bt_task_offline(prev) && bt_server_pick(cpu))
 		bt_refill_prev(conf, prev, cpu, now);
 }
 
