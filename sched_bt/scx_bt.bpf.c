@@ -748,6 +748,42 @@ static __always_inline void bt_switch_barrier(struct bt_cpu *bc)
 	__sync_lock_test_and_set(&bc->fence, 1);
 }
 
+/*
+ * Can @p not move to another CPU now? With CONFIG_PREEMPT_RCU the BPF
+ * prologue itself disables migration for the current task, so one level
+ * of it on the running task is this program's (as the kernel's own
+ * is_bpf_migration_disabled() reasons). The config is told by a field
+ * only PREEMPT_RCU kernels have: the debug kernel has no config file for
+ * libbpf's __kconfig to read.
+ */
+static bool bt_migration_disabled(const struct task_struct *p)
+{
+	bool preempt_rcu = bpf_core_field_exists(struct task_struct,
+						 rcu_read_lock_nesting);
+
+	if (p->migration_disabled == 1 && preempt_rcu)
+		return p != bpf_get_current_task_btf();
+	return p->migration_disabled;
+}
+
+#ifndef PF_EXITING
+#define PF_EXITING	0x00000004
+#endif
+
+/*
+ * Does the kernel put @p straight back on its CPU's local queue when its
+ * slice ends, without asking scx_bt? An exiting task does, and one that
+ * cannot migrate (SCX_OPS_ENQ_EXITING and SCX_OPS_ENQ_MIGRATION_DISABLED
+ * are off: such a task may hold what others wait for). Ending its slice
+ * for the SMT rule only starts it again at once: a hog killed on a CPU
+ * held beside an online loop was kicked off and started again 30000-60000
+ * times a second, for the 1-2 s its exit took that way.
+ */
+static bool bt_task_sticks(const struct task_struct *p)
+{
+	return (p->flags & PF_EXITING) || bt_migration_disabled(p);
+}
+
 /* End the slice of the offline task on @cpu (@bc its state), now. */
 static void bt_expel(struct bt_cpu *bc, s32 cpu)
 {
@@ -764,14 +800,14 @@ static void bt_expel_sibling(struct bt_cpu *self, s32 sib)
 
 	bt_switch_barrier(self);
 	curr = scx_bpf_cpu_curr(sib);
-	if (!curr || !bt_task_offline(curr))
+	if (!curr || !bt_task_offline(curr) || bt_task_sticks(curr))
 		return;
 	bt_expel(bt_get_cpu(sib), sib);
 	__sync_fetch_and_add(&nr_switch_kicks, 1);
 }
 
 /*
- * An offline task starts on @cpu beside online work on its sibling: it
+ * An offline task @p starts on @cpu beside online work on its sibling: it
  * was dispatched before that work started, and the sibling's switch read
  * this CPU before this one's (bt_switch_barrier()), or it came back from
  * this CPU's local queue, where a kernel thread had preempted it, with no
@@ -780,13 +816,14 @@ static void bt_expel_sibling(struct bt_cpu *self, s32 sib)
  * one that dispatch let past the hold on purpose (the ext_server's pick,
  * the starvation guard): kicked, it would lose the run that keeps it and
  * the watchdog going (a hog pinned beside an online loop got 0 ms in 8 s
- * instead of about 3 ms a second).
+ * instead of about 3 ms a second). Nor one the kernel would only start
+ * again (bt_task_sticks()).
  */
 static void bt_expel_starting(const struct bt_conf *conf, struct bt_cpu *bc,
-			      s32 cpu)
+			      s32 cpu, const struct task_struct *p)
 {
 	bt_switch_barrier(bc);
-	if (READ_ONCE(bc->let_through) ||
+	if (READ_ONCE(bc->let_through) || bt_task_sticks(p) ||
 	    !bt_sibling_online(conf, cpu, scx_bpf_now()))
 		return;
 	bt_expel(bc, cpu);
@@ -848,7 +885,7 @@ int BPF_PROG(bt_switch, bool preempt, struct task_struct *prev,
 		return 0;
 	}
 	if (to_offline)
-		bt_expel_starting(conf, bc, cpu);
+		bt_expel_starting(conf, bc, cpu, next);
 	if (!from_online)
 		return 0;
 	/* The sibling waits out the hold; the timer wakes it after. */
@@ -941,24 +978,6 @@ s32 BPF_STRUCT_OPS(bt_select_cpu, struct task_struct *p, s32 prev_cpu,
 	    !bt_task_throttled(p, true, now))
 		scx_bpf_dsq_insert(p, SCX_DSQ_LOCAL, conf->slice_ns, 0);
 	return cpu;
-}
-
-/*
- * Can @p not move to another CPU now? With CONFIG_PREEMPT_RCU the BPF
- * prologue itself disables migration for the current task, so one level
- * of it on the running task is this program's (as the kernel's own
- * is_bpf_migration_disabled() reasons). The config is told by a field
- * only PREEMPT_RCU kernels have: the debug kernel has no config file for
- * libbpf's __kconfig to read.
- */
-static bool bt_migration_disabled(const struct task_struct *p)
-{
-	bool preempt_rcu = bpf_core_field_exists(struct task_struct,
-						 rcu_read_lock_nesting);
-
-	if (p->migration_disabled == 1 && preempt_rcu)
-		return p != bpf_get_current_task_btf();
-	return p->migration_disabled;
 }
 
 /*
@@ -1411,7 +1430,7 @@ void BPF_STRUCT_OPS(bt_tick, struct task_struct *p)
 		return;
 	}
 	bc = bt_get_cpu(cpu);
-	if (bt_sibling_online(conf, cpu, now)) {
+	if (bt_sibling_online(conf, cpu, now) && !bt_task_sticks(p)) {
 		p->scx.slice = 0;
 		/* Counted here, not again if a kick also came. */
 		if (bc)

@@ -207,6 +207,45 @@ test_smt_expel_at_switch() {
 		fail "bt stats count $((e1 - e0)) expulsions for $n bursts"
 }
 
+# exited PID: is PID gone, or a zombie?
+exited() {
+	local st
+	st=$(ps -o stat= -p "$1" 2>/dev/null)
+	[ -z "$st" ] || [ "${st#Z}" != "$st" ]
+}
+
+# An offline task killed while its CPU holds offline work back beside an
+# online sibling runs its exit when the guard or the ext_server lets it
+# through. An exiting task then goes straight back to its CPU's local
+# queue whenever its slice ends, without scx_bt's enqueue and its hold, so
+# each start kick (bt_expel_starting()) only started it again at once.
+# With another offline task queued on that CPU, the killed hog was kicked
+# 57304 times in the 3 s its exit took that way (the case failed so), and
+# a benchmark boot, whose rows kill their hogs, sat in such a row for 10
+# minutes. Now it is left to run out: no kicks, and a prompt exit.
+test_smt_offline_exit_beside_online() {
+	local sib off on p p2 o k0 k1 t0 stalls
+	smt_need
+	smt_keep_on_pass
+	smt_cgroups
+	taskset -pc "$sib" "$BASHPID" >/dev/null
+	stratosctl bt enable smt-expel on smt-hold 0 starve 1000000
+	o=$(hog "$on" 0)
+	p=$(hog "$off" "$sib")
+	wait_policy "$p" $SCHED_EXT
+	sleep 1
+	read -r k0 _ _ <<<"$(bss_counts)"
+	t0=$SECONDS
+	kill "$p"
+	# Another offline task queued there, as when a job replaces one.
+	p2=$(hog "$off" "$sib")
+	wait_for 20 exited "$p" || fail "the killed offline hog did not exit in 20 s"
+	read -r k1 _ _ <<<"$(bss_counts)"
+	echo "the offline hog exited $((SECONDS - t0)) s after kill, $((k1 - k0)) kicks"
+	[ $((k1 - k0)) -lt 200 ] || fail "$((k1 - k0)) kicks while a killed offline hog exited"
+	kill "$o" "$p2"
+}
+
 # The ext_server trap with a pinned task (Documentation/sched_bt.rst,
 # "ext_server"). An offline hog pinned to the sibling of a CPU running
 # online work is held back there, its CPU idle with the hog counted on it,
@@ -285,6 +324,7 @@ test_smt_hold() {
 run_test "smt: offline work leaves the sibling of online work" test_smt_expeller
 run_test "smt: online work starting kicks offline work off its sibling" test_smt_expel_at_switch
 run_test "smt: a pinned offline task held beside online work keeps its ext_server" test_smt_pinned_offline_keeps_its_server
+run_test "smt: an offline task killed beside online work exits without a kick storm" test_smt_offline_exit_beside_online
 run_test "smt: offline work stays off the sibling between online bursts (smt-hold)" test_smt_hold
 stratosctl bt disable >/dev/null 2>&1 || true
 unload_module
