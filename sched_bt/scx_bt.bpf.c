@@ -196,8 +196,10 @@ struct bt_cpu {
 	bool local_pinned;	/* it waits alone in the local queue */
 	bool let_through;	/* dispatch let offline work past a hold */
 	u32 wait_ticks;		/* consecutive ticks online work waited */
-	u32 smt_kicked;		/* bt_switch kicked the offline task here */
+	u32 smt_kicked;		/* the expeller kicked the offline task here */
 	u64 online_left;	/* when online work last left this CPU */
+	u64 online_woken;	/* when online work last woke to run here;
+				 * 0 once it started (bt_wakeup()) */
 	u64 trapped_since;	/* timer only: see bt_rescue() */
 	u64 yield_wait_since;	/* held, with online work waiting elsewhere */
 	u64 hand_since;		/* timer only: see bt_hand_held() */
@@ -287,6 +289,8 @@ static bool bt_live;
  * (a kick missed or late), for the smt selftest.
  */
 u64 nr_switch_kicks, nr_start_kicks, nr_tick_expels;
+/* Offline tasks bt_wakeup kicked off the sibling of a waking online task. */
+u64 nr_wake_kicks;
 /* Timer runs and the kicks they sent, for debugging (bpftool map dump). */
 u64 nr_timer_runs, nr_timer_kicks;
 /* Offline tasks vacating moved away, and local queues sent back. */
@@ -692,8 +696,26 @@ static void bt_yield_held(const struct bt_conf *conf, s32 cpu,
 }
 
 /*
- * Does @cpu's SMT sibling run online work (anything but ext or idle), or
- * did it less than smt_hold_ns before @now?
+ * How long a CPU counts as about to run online work after a wakeup put
+ * some there (bt_wakeup()). The task runs within microseconds, unless a
+ * CPU that went idle pulls it first; this bounds how long the sibling
+ * then holds offline work back for nothing.
+ */
+#define BT_WOKEN_NS	(500ULL * 1000)
+
+/* Was online work woken to run on @bc's CPU, and has it not started yet? */
+static bool bt_online_coming(struct bt_cpu *bc, u64 now)
+{
+	u64 woken = READ_ONCE(bc->online_woken);
+
+	/* Signed: another CPU's clock may have set it a little ahead. */
+	return woken && (s64)(now - woken) < (s64)BT_WOKEN_NS;
+}
+
+/*
+ * Does @cpu's SMT sibling run online work (anything but ext or idle), is
+ * some about to start there (bt_online_coming()), or did some run there
+ * less than smt_hold_ns before @now?
  */
 static bool bt_sibling_online(const struct bt_conf *conf, s32 cpu, u64 now)
 {
@@ -716,10 +738,13 @@ static bool bt_sibling_online(const struct bt_conf *conf, s32 cpu, u64 now)
 	curr = scx_bpf_cpu_curr(sib);
 	if (curr && bt_task_online(curr))
 		return true;
-	if (!conf->smt_hold_ns)
-		return false;
 	sbc = bt_get_cpu(sib);
-	return sbc && now - READ_ONCE(sbc->online_left) < conf->smt_hold_ns;
+	if (!sbc)
+		return false;
+	if (bt_online_coming(sbc, now))
+		return true;
+	return conf->smt_hold_ns &&
+	       now - READ_ONCE(sbc->online_left) < conf->smt_hold_ns;
 }
 
 /*
@@ -733,6 +758,13 @@ static __always_inline void bt_vacate_done(struct bt_cpu *bc)
 {
 	if (bc->vacate_until)
 		bc->vacate_until = 0;
+}
+
+/* Online work woken to run on @bc's CPU started: it is no longer coming. */
+static __always_inline void bt_online_started(struct bt_cpu *bc)
+{
+	if (bc->online_woken)
+		WRITE_ONCE(bc->online_woken, 0);
 }
 
 /*
@@ -843,7 +875,8 @@ static void bt_expel_starting(const struct bt_conf *conf, struct bt_cpu *bc,
  * set, the sibling stays held that long (the next burst of online work
  * often comes within it) and the timer wakes it. Kicks are sent from an
  * irq_work, as the runqueue lock is held here. A switch to online work
- * also ends this CPU's vacating.
+ * also ends this CPU's vacating, and its being about to run online work
+ * (bt_wakeup() kicked the sibling already, most of the time).
  *
  * This runs on every context switch of every task, so the common cases
  * leave first: scx_bt not running, or a switch that stays on the same side
@@ -872,8 +905,10 @@ int BPF_PROG(bt_switch, bool preempt, struct task_struct *prev,
 	bc = bt_get_cpu(cpu);
 	if (!bc)
 		return 0;
-	if (to_online)
+	if (to_online) {
 		bt_vacate_done(bc);
+		bt_online_started(bc);
+	}
 	conf = bt_get_conf();
 	if (!conf || !conf->smt_expel)
 		return 0;
@@ -896,6 +931,56 @@ int BPF_PROG(bt_switch, bool preempt, struct task_struct *prev,
 	curr = scx_bpf_cpu_curr(sib);
 	if (curr && !curr->pid && scx_bpf_dsq_nr_queued(BT_DSQ))
 		scx_bpf_kick_cpu(sib, SCX_KICK_IDLE);
+	return 0;
+}
+
+/*
+ * The SMT expeller at wakeup time: online work woken to run on a CPU whose
+ * sibling runs an offline task sends that task off at once, a step ahead
+ * of the online task's switch (bt_switch()), which comes only once the
+ * CPU has taken the wakeup's interrupt or IPI and gone through schedule.
+ * The kick's own way to the sibling (an irq_work, then an IPI) overlaps
+ * that. The CPU counts as about to run online work (bt_online_coming())
+ * until the task starts there, so that the sibling's dispatch holds
+ * offline work back meanwhile. A wakeup onto a CPU that runs online work
+ * already changes nothing: its sibling was dealt with when that started.
+ * Attached only where CPUs have SMT siblings (stratosctl bt enable): it
+ * runs on every wakeup of every task.
+ */
+SEC("tp_btf/sched_wakeup")
+int BPF_PROG(bt_wakeup, struct task_struct *p)
+{
+	struct task_struct *curr;
+	struct bt_conf *conf;
+	struct bt_cpu *bc;
+	u32 cpu;
+	s32 sib;
+
+	if (!READ_ONCE(bt_live) || !bt_task_online(p))
+		return 0;
+	cpu = scx_bpf_task_cpu(p);
+	sib = smt_sibling[cpu & (BT_MAX_CPUS - 1)];
+	if (sib < 0)
+		return 0;
+	conf = bt_get_conf();
+	if (!conf || !conf->smt_expel)
+		return 0;
+	curr = scx_bpf_cpu_curr(cpu);
+	if (curr && bt_task_online(curr))
+		return 0;
+	bc = bt_get_cpu(cpu);
+	if (!bc)
+		return 0;
+	/*
+	 * A fully ordered exchange, as in bt_switch_barrier(): an offline
+	 * task starting on the sibling sees this mark, or is seen here.
+	 */
+	__sync_lock_test_and_set(&bc->online_woken, scx_bpf_now());
+	curr = scx_bpf_cpu_curr(sib);
+	if (!curr || !bt_task_offline(curr) || bt_task_sticks(curr))
+		return 0;
+	bt_expel(bt_get_cpu(sib), sib);
+	__sync_fetch_and_add(&nr_wake_kicks, 1);
 	return 0;
 }
 

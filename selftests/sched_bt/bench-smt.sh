@@ -27,7 +27,7 @@
 # in ms and as a share of online runtime, how often online and offline
 # work met (began to run side by side) and how long a meeting lasted in
 # the median (the expeller's reaction time). A last line gives what scx_bt's
-# sched_switch program costs per context switch.
+# tracepoint programs cost per run.
 #
 # Usage (in the VM): selftests/sched_bt/bench-smt.sh [SECS]
 
@@ -239,24 +239,26 @@ bt_yields() {
 	cat /sys/module/stratos/parameters/bt_yields 2>/dev/null || echo 0
 }
 
-# switch_cost: what scx_bt's sched_switch program (bt_switch) costs per
-# context switch, by the kernel's own BPF run-time statistics, while nginx
-# serves with the expeller on and the offline hog runs. Under TCG these
-# are emulated nanoseconds, an upper bound of the native cost.
-switch_cost() {
+# prog_cost: what scx_bt's tracepoint programs cost per run (bt_switch on
+# every context switch, bt_wakeup on every wakeup), by the kernel's own
+# BPF run-time statistics, while nginx serves with the expeller on and the
+# offline hog runs. Under TCG these are emulated nanoseconds, an upper
+# bound of the native cost.
+prog_cost() {
 	local stats
 	stratosctl bt set smt-expel on >/dev/null
 	online_start nginx || return 1
 	hog "$OFF_CG" 1 >/dev/null
 	disown
 	sysctl -q kernel.bpf_stats_enabled=1
-	stats=$(bpftool -j prog show name bt_switch)
+	stats=$(bpftool -j prog show name bt_switch; bpftool -j prog show name bt_wakeup)
 	sleep "$secs"
-	stats="$stats $(bpftool -j prog show name bt_switch)"
+	stats="$stats $(bpftool -j prog show name bt_switch; bpftool -j prog show name bt_wakeup)"
 	sysctl -q kernel.bpf_stats_enabled=0
-	echo "$stats" | jq -rs '((.[1].run_cnt // 0) - (.[0].run_cnt // 0)) as $n |
+	echo "$stats" | jq -rs 'group_by(.name)[] |
+		((.[1].run_cnt // 0) - (.[0].run_cnt // 0)) as $n |
 		((.[1].run_time_ns // 0) - (.[0].run_time_ns // 0)) as $t |
-		"# bt_switch: \($n) runs in '"$secs"' s (nginx, expel-on), \(if $n > 0 then ($t / $n | floor) else 0 end) ns per run"'
+		"# \(.[0].name): \($n) runs in '"$secs"' s (nginx, expel-on), \(if $n > 0 then ($t / $n | floor) else 0 end) ns per run"'
 	kill_cg "$ON_CG"
 	empty_cg "$OFF_CG"
 }
@@ -311,4 +313,4 @@ for online in loop nginx; do
 	stratosctl bt set smt-expel off smt-hold 0 >/dev/null
 	kill_cg "$ON_CG"
 done
-switch_cost
+prog_cost

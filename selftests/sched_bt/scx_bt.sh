@@ -122,6 +122,13 @@ test_scx_bt_lifecycle() {
 	echo "$json"
 	[ "$(echo "$json" | jq -r .scheduler)" = running ] || fail "not running"
 	[ "$(echo "$json" | jq -r .offline_class)" = sched_ext ] || fail "class"
+	# The SMT expeller's wakeup half is loaded where CPUs have siblings
+	# (it runs on every wakeup; elsewhere it would find none).
+	if grep -q '[,-]' /sys/devices/system/cpu/cpu*/topology/thread_siblings_list; then
+		bt_prog_loaded bt_wakeup || fail "bt_wakeup not loaded on an SMT machine"
+	else
+		bt_prog_gone bt_wakeup || fail "bt_wakeup loaded without SMT siblings"
+	fi
 	echo "$json" | jq -e '.enabled_at | test("^20[0-9-]+T")' >/dev/null ||
 		fail "no enable time"
 	[ "$(cat /sys/kernel/sched_ext/root/ops)" = bt ] || fail "ops name"
@@ -171,6 +178,8 @@ test_scx_bt_lifecycle() {
 	# call takes seconds on the debug kernel).
 	wait_for 30 bt_prog_gone bt_switch || true
 	! bt_prog_loaded bt_switch || fail "bt_switch still loaded after bt disable"
+	wait_for 30 bt_prog_gone bt_wakeup || true
+	! bt_prog_loaded bt_wakeup || fail "bt_wakeup still loaded after bt disable"
 	expect_output "scx_bt disabled" stratosctl bt status
 	[ "$(policy_of "$pid")" = $SCHED_EXT ] || fail "policy lost on disable"
 	# Disabling let go of the map: no statistics, and a message that says why.

@@ -420,23 +420,31 @@ static int set_rodata(struct bpf_object *obj, const char *var,
 	return -ENOENT;
 }
 
-/* SMT siblings from sysfs: the other CPU of each 2-way core, or -1. */
-static void read_siblings(int32_t *sib, unsigned int n)
+/*
+ * SMT siblings from sysfs: the other CPU of each 2-way core, or -1 (and
+ * for the @max - @n slots past the possible CPUs). True if any CPU has one.
+ */
+static bool read_siblings(int32_t *sib, unsigned int n, unsigned int max)
 {
 	char path[128], buf[64];
 	unsigned int cpu;
+	bool any = false;
 	int a, b;
 
-	for (cpu = 0; cpu < n; cpu++) {
+	for (cpu = 0; cpu < max; cpu++)
 		sib[cpu] = -1;
+	for (cpu = 0; cpu < n; cpu++) {
 		snprintf(path, sizeof(path),
 			 "/sys/devices/system/cpu/cpu%u/topology/thread_siblings_list",
 			 cpu);
 		if (read_line(path, buf, sizeof(buf)))
 			continue;
-		if (sscanf(buf, "%d%*[,-]%d", &a, &b) == 2)
+		if (sscanf(buf, "%d%*[,-]%d", &a, &b) == 2) {
 			sib[cpu] = (unsigned int)a == cpu ? b : a;
+			any = true;
+		}
 	}
+	return any;
 }
 
 static int pin_map(struct bpf_object *obj, const char *name)
@@ -452,7 +460,7 @@ static int pin_map(struct bpf_object *obj, const char *name)
 
 static const char *const bt_pins[] = {
 	"bt_conf", "bt_stats", "bt_cgw", "bt_exit_rec", "bt_exit_dump",
-	"bt_timers", "bt_yield", "link", "switch_link",
+	"bt_timers", "bt_yield", "link", "switch_link", "wakeup_link",
 };
 
 /*
@@ -666,9 +674,11 @@ static int bt_load(struct bt_conf *conf)
 {
 	int32_t sib[BT_MAX_CPUS];
 	uint32_t nr = (uint32_t)libbpf_num_possible_cpus();
+	struct bpf_program *wakeup;
 	struct bpf_object *obj;
 	struct bpf_link *link;
 	char path[PATH_MAX];
+	bool smt;
 	int ret;
 
 	if (find_obj(path, sizeof(path))) {
@@ -678,7 +688,7 @@ static int bt_load(struct bt_conf *conf)
 	}
 	if (nr > BT_MAX_CPUS)
 		nr = BT_MAX_CPUS;
-	read_siblings(sib, nr);
+	smt = read_siblings(sib, nr, BT_MAX_CPUS);
 
 	obj = bpf_object__open_file(path, NULL);
 	if (!obj) {
@@ -693,6 +703,17 @@ static int bt_load(struct bt_conf *conf)
 		pr_err("%s does not match this stratosctl", path);
 		goto err;
 	}
+	/*
+	 * The expeller's wakeup half runs on every wakeup; without SMT it
+	 * would only find no sibling, so it is not even loaded.
+	 */
+	wakeup = bpf_object__find_program_by_name(obj, "bt_wakeup");
+	if (!wakeup) {
+		pr_err("%s does not match this stratosctl (no bt_wakeup)", path);
+		goto err;
+	}
+	if (!smt)
+		bpf_program__set_autoload(wakeup, false);
 	ret = bpf_object__load(obj);
 	if (ret) {
 		pr_err("the kernel rejected scx_bt: %s (the verifier log is above)",
@@ -723,6 +744,13 @@ static int bt_load(struct bt_conf *conf)
 	ret = attach_pinned(obj, "bt_switch", "switch_link");
 	if (ret) {
 		pr_err("cannot attach scx_bt's sched_switch program: %s",
+		       strerror(-ret));
+		goto err_unpin;
+	}
+	/* ... and its wakeup half (bt_wakeup). */
+	ret = smt ? attach_pinned(obj, "bt_wakeup", "wakeup_link") : 0;
+	if (ret) {
+		pr_err("cannot attach scx_bt's sched_wakeup program: %s",
 		       strerror(-ret));
 		goto err_unpin;
 	}
