@@ -33,7 +33,7 @@ MODULE_SRCS := Kbuild $(wildcard kmod/*.[ch] kmod/Kbuild) include/uapi/linux/str
 
 .PHONY: all modules modules-all module-stock module-6.12 module-debug tools \
 	bench-pagecache \
-	bench-vcore check unit-test vm-test fuzz selftest-progs sched-bt bench-bt demo vm-shell vm-run deps checkpatch clean \
+	bench-vcore check unit-test vm-test fuzz selftest-progs sched-bt bench-bt bench-bt-acct demo vm-shell vm-run deps checkpatch clean \
 	rootfs debug-kernel
 
 all: module-stock tools sched-bt
@@ -110,6 +110,15 @@ bench-bt: module-stock tools sched-bt
 		--name bench-bt-smt --timeout 1800 --quiet -- \
 		'BENCH_SECS=$(SECS) selftests/sched_bt/bench-smt.sh'
 	@cat $(BUILD)/vm/bench-bt-smt/result/output
+
+# Who counts an expelled offline task's CPU time right: the kernel
+# (schedstat, cpu.stat) or scx_bt (bt stats), against the work it did
+# (selftests/sched_bt/bench-acct.sh; about 2 minutes).
+bench-bt-acct: module-stock tools sched-bt
+	-@$(VM)/run-vm.sh --kernel stock --sockets 1 --threads 2 --cpus 2 \
+		--name bench-bt-acct --timeout 900 --quiet -- \
+		'selftests/sched_bt/bench-acct.sh'
+	@cat $(BUILD)/vm/bench-bt-acct/result/output
 
 selftest-progs: rootfs
 	@echo "  CC      selftests/netlink"
