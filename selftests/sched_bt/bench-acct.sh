@@ -26,25 +26,12 @@ CTR=/dev/shm/stratos-acct
 svc_dir=
 
 cleanup() {
-	local cg
-	for cg in "$ON_CG" "$OFF_CG"; do
-		[ -d "$cg" ] || continue
-		echo 1 >"$cg/cgroup.kill"
-		while grep -q "populated 1" "$cg/cgroup.events"; do sleep 0.1; done
-	done
+	kill_cg "$ON_CG"
 	stratosctl bt disable >/dev/null 2>&1
-	rmdir "$ON_CG" "$OFF_CG" 2>/dev/null
+	kill_cg "$OFF_CG"
 	[ -z "$svc_dir" ] || rm -rf "$svc_dir"
 	rm -f "$CTR"
 	unload_module
-}
-
-# in_cg DIR CMD...: run CMD in the background inside DIR; its pid in $!.
-in_cg() {
-	local cg=$1
-	shift
-	sh -c 'echo $$ >"$0/cgroup.procs" && exec "$@"' "$cg" "$@" &
-	disown
 }
 
 # The counter: a loop that publishes its count in shared memory every
@@ -84,14 +71,7 @@ load_module
 mkdir "$OFF_CG" "$ON_CG"
 stratosctl cgroup set "$OFF_CG" class=offline
 stratosctl bt enable smt-expel off >/dev/null
-svc_dir=$(mktemp -d)
-nginx_setup "$svc_dir" 1
-printf 'function delay()\n\treturn math.random(0, 8)\nend\n' >"$svc_dir/gap.lua"
-in_cg "$ON_CG" taskset -c 0 nginx -p "$svc_dir" -c "$svc_dir/nginx.conf" \
-	-e "$svc_dir/error.log"
-nginx_wait $! "$svc_dir" || exit 1
-in_cg "$ON_CG" taskset -c 0 wrk -t1 -c4 -d1h -s "$svc_dir/gap.lua" \
-	"http://127.0.0.1:$SVC_PORT/index.html" >/dev/null 2>&1
+svc_start || exit 1
 counter
 pid=$!
 sleep 2

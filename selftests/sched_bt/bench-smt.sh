@@ -44,19 +44,6 @@ TRACE=/sys/kernel/tracing
 OFF_CG=$CGROOT/stratos-bench
 ON_CG=$CGROOT/stratos-bench-on
 svc_dir=
-nginx_pid=
-
-# empty_cg DIR: end every task in DIR; kill_cg DIR: and remove it.
-empty_cg() {
-	echo 1 >"$1/cgroup.kill"
-	while grep -q "populated 1" "$1/cgroup.events"; do sleep 0.1; done
-}
-
-kill_cg() {
-	[ -d "$1" ] || return 0
-	empty_cg "$1"
-	rmdir "$1"
-}
 
 cleanup() {
 	# sched_switch stays enabled, as run-vm.sh booted it: turning it
@@ -67,36 +54,6 @@ cleanup() {
 	kill_cg "$OFF_CG"
 	[ -z "$svc_dir" ] || rm -rf "$svc_dir"
 	unload_module
-}
-
-# in_cg DIR CMD...: run CMD in the background inside DIR (it joins the
-# cgroup before it execs) and leave its pid in $!. Disowned: the cgroup is
-# killed as a whole, and bash need not report each job's death.
-in_cg() {
-	local cg=$1
-	shift
-	sh -c 'echo $$ >"$0/cgroup.procs" && exec "$@"' "$cg" "$@" &
-	disown
-}
-
-# The service, all on CPU 0, in the online cgroup. nginx runs in the
-# foreground (not a daemon) so that the cgroup holds all of it.
-svc_start() {
-	[ -n "$svc_dir" ] && rm -rf "$svc_dir"
-	svc_dir=$(mktemp -d)
-	nginx_setup "$svc_dir" 1
-	cat >"$svc_dir/gap.lua" <<-'EOF'
-	function delay()
-		return math.random(0, 8)
-	end
-	EOF
-	in_cg "$ON_CG" taskset -c 0 nginx -p "$svc_dir" \
-		-c "$svc_dir/nginx.conf" -e "$svc_dir/error.log"
-	nginx_pid=$!
-	nginx_wait "$nginx_pid" "$svc_dir" || return 1
-	# Longer than any row; killed with the cgroup.
-	in_cg "$ON_CG" taskset -c 0 wrk -t1 -c4 -d1h -s "$svc_dir/gap.lua" \
-		"http://127.0.0.1:$SVC_PORT/index.html" >/dev/null 2>&1
 }
 
 # tids DIR: every thread id in cgroup DIR, on one line.
