@@ -12,7 +12,7 @@
  *   preferring an idle CPU near where they ran (the kernel's default idle
  *   selection: previous CPU, then its LLC, then its node). When online work
  *   takes a CPU, its queued offline tasks go back to the shared queue if
- *   another CPU is free then (ops.cpu_release) or once one frees up (the
+ *   another CPU is free then (ops.stopping) or once one frees up (the
  *   timer), instead of waiting there.
  *
  * - The placement gap: the fair class never moves a waiting online task onto
@@ -109,7 +109,6 @@ s32 scx_bpf_select_cpu_dfl(struct task_struct *p, s32 prev_cpu,
 			   u64 wake_flags, bool *is_idle) __ksym;
 void scx_bpf_kick_cpu(s32 cpu, u64 flags) __ksym;
 s32 scx_bpf_dsq_nr_queued(u64 dsq_id) __ksym;
-u32 scx_bpf_reenqueue_local(void) __ksym;
 u32 scx_bpf_nr_cpu_ids(void) __ksym;
 s32 scx_bpf_pick_idle_cpu(const struct cpumask *cpus_allowed,
 			  u64 flags) __ksym;
@@ -191,8 +190,6 @@ struct bt_cpu {
 	u64 win_used;
 	u64 run_start;
 	u64 run_cgid;		/* cgroup of the offline task running here */
-	bool stopped_pinned;	/* the one that stopped still runnable may
-				 * run only here */
 	bool local_pinned;	/* it waits alone in the local queue */
 	bool let_through;	/* dispatch let offline work past a hold */
 	u32 wait_ticks;		/* consecutive ticks online work waited */
@@ -1384,7 +1381,6 @@ void BPF_STRUCT_OPS(bt_running, struct task_struct *p)
 	if (bc) {
 		bc->run_start = now;
 		bc->run_cgid = t->cgid;
-		bc->stopped_pinned = false;
 		bc->local_pinned = false;
 		slice = bt_grant_slice(p, t, bt_slice(conf, cpu, now), now,
 				       true);
@@ -1400,14 +1396,86 @@ void BPF_STRUCT_OPS(bt_running, struct task_struct *p)
 		st->max_wait_ns = wait;
 }
 
+/* Does @cpu have nothing to run, and may it run offline work? */
+static bool bt_cpu_free(const struct bt_conf *conf, s32 cpu, u64 now)
+{
+	struct rq *rq = bpf_per_cpu_ptr(&runqueues, cpu);
+
+	return rq && !rq->nr_running && !bt_cpu_holds(conf, cpu, now);
+}
+
+/* Is a CPU other than @self (-1: any) free to run offline work now? */
+static bool bt_other_cpu_free(const struct bt_conf *conf, s32 self, u64 now)
+{
+	s32 cpu;
+
+	bpf_for(cpu, 0, bt_nr_cpus()) {
+		if (cpu != self && bt_cpu_free(conf, cpu, now))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * @p, preempted by online work with slice left, would stay at the head of
+ * @cpu's local queue, to go on as soon as the online work is done. Should
+ * it, and the offline tasks queued behind it, go back to the shared queue
+ * instead? Yes if another CPU has nothing to run and may run them, or if
+ * @cpu holds offline work back: a task in a local queue runs without a
+ * dispatch, which is where holds apply.
+ */
+static bool bt_release_preempted(const struct task_struct *p,
+				 struct bt_cpu *bc, s32 cpu, u64 now)
+{
+	struct rq *rq = bpf_per_cpu_ptr(&runqueues, cpu);
+	struct bt_conf *conf = bt_get_conf();
+
+	if (!conf || bt_cpu_holds(conf, cpu, now))
+		return true;
+	/*
+	 * Alone and allowed here only, it may run nowhere else: the shared
+	 * queue could only send it back, and the way round delayed the
+	 * online task that preempted it (in the pinned benchmark, whose
+	 * other CPU idles, a quarter of the wakeups by 40 us under icount).
+	 */
+	if (p->nr_cpus_allowed == 1 && rq && !rq->scx.local_dsq.nr) {
+		bc->local_pinned = true;
+		return false;
+	}
+	return bt_other_cpu_free(conf, cpu, now);
+}
+
+/*
+ * Send @p, preempted on @cpu, and the tasks queued there to the shared
+ * queue if bt_release_preempted() says so: with its slice ended, the
+ * kernel passes @p to bt_enqueue() instead of putting it back at the head
+ * of the local queue; the others follow by a deferred re-enqueue (rare:
+ * vacating and hand-over moves put them there). This runs between the
+ * wakeup of the online task and its first instruction, so it does no more
+ * than it must. Otherwise they wait (the 2 ms timer sends them on if a
+ * CPU frees up first: bt_return_locals()). Decided here, not in
+ * ops.cpu_release (deprecated in 7.x): one BPF call on that path, not two.
+ */
+static void bt_preempted(struct task_struct *p, struct bt_cpu *bc, s32 cpu,
+			 u64 now)
+{
+	struct rq *rq;
+
+	if (!bt_release_preempted(p, bc, cpu, now))
+		return;
+	p->scx.slice = 0;
+	rq = bpf_per_cpu_ptr(&runqueues, cpu);
+	if (rq && rq->scx.local_dsq.nr)
+		scx_bpf_dsq_reenq(SCX_DSQ_LOCAL, 0);
+}
+
 /*
  * An offline task stops on this CPU: charge its run, and count why. Still
  * runnable with slice left, a class above ext took the CPU from it (online
- * work): "preempted". The SMT kick and vacating end its slice first, and
- * the kick counts as "expelled". Counted here rather than in
- * bt_cpu_release(), which follows at once when online work comes: one
- * statistics lookup in that path instead of two (in the pinned cyclictest
- * benchmark row, every wakeup of the online task takes it).
+ * work): "preempted", and bt_preempted() decides where it waits. The SMT
+ * kick and vacating end its slice first, and the kick counts as
+ * "expelled". In the pinned cyclictest benchmark row, every wakeup of the
+ * online task takes this path.
  */
 void BPF_STRUCT_OPS(bt_stopping, struct task_struct *p, bool runnable)
 {
@@ -1415,8 +1483,11 @@ void BPF_STRUCT_OPS(bt_stopping, struct task_struct *p, bool runnable)
 	struct bt_task *t;
 	struct bt_cpu *bc;
 	u64 now = scx_bpf_now();
+	bool preempted;
+	s32 cpu;
 
-	bc = bt_get_cpu(scx_bpf_task_cpu(p));
+	cpu = scx_bpf_task_cpu(p);
+	bc = bt_get_cpu(cpu);
 	/* Asleep or gone, it keeps nothing off this CPU: bt_yield_held(). */
 	if (bc && !runnable && bc->pinned_pid == p->pid)
 		bc->pinned_pid = 0;
@@ -1426,17 +1497,19 @@ void BPF_STRUCT_OPS(bt_stopping, struct task_struct *p, bool runnable)
 	st = bt_cg_stats(bc->run_cgid);
 	bt_charge(p, t, st, bc, now);
 	bc->run_start = 0;
-	bc->stopped_pinned = runnable && p->nr_cpus_allowed == 1;
+	preempted = runnable && p->scx.slice;
 	if (READ_ONCE(bc->smt_kicked)) {
 		WRITE_ONCE(bc->smt_kicked, 0);
 		if (st && runnable)
 			__sync_fetch_and_add(&st->expelled, 1);
-	} else if (st && runnable && p->scx.slice) {
+	} else if (st && preempted) {
 		__sync_fetch_and_add(&st->preempted, 1);
 	}
 	/* Preempted or out of slice: it waits again from now. */
 	if (t && runnable)
 		t->wait_since = now;
+	if (preempted)
+		bt_preempted(p, bc, cpu, now);
 }
 
 /* A task changed cgroup: look its cgroup and weight up again. */
@@ -1452,13 +1525,6 @@ void BPF_STRUCT_OPS(bt_cgroup_move, struct task_struct *p,
 	}
 }
 
-/* Does @cpu have nothing to run, and may it run offline work? */
-static bool bt_cpu_free(const struct bt_conf *conf, s32 cpu, u64 now)
-{
-	struct rq *rq = bpf_per_cpu_ptr(&runqueues, cpu);
-
-	return rq && !rq->nr_running && !bt_cpu_holds(conf, cpu, now);
-}
 
 /*
  * Where vacating @cpu sends @p while online work waits on @waiting (see
@@ -1555,60 +1621,6 @@ void BPF_STRUCT_OPS(bt_tick, struct task_struct *p)
 	st = bt_cg_stats(bt_task_cgid(p));
 	if (st)
 		__sync_fetch_and_add(&st->vacated, 1);
-}
-
-/*
- * Should the offline tasks queued on @self go back to the shared queue
- * now? Yes if another CPU has nothing to run and may run them, or if
- * @self holds offline work back: a task in a local queue runs without a
- * dispatch, which is where holds are applied.
- */
-static bool bt_release_locals(s32 self)
-{
-	struct rq *rq = bpf_per_cpu_ptr(&runqueues, self);
-	struct bt_conf *conf = bt_get_conf();
-	struct bt_cpu *bc = bt_get_cpu(self);
-	u64 now = scx_bpf_now();
-	s32 cpu;
-
-	if (!conf || bt_cpu_holds(conf, self, now))
-		return true;
-	/*
-	 * Only the preempted task is queued here and it may run nowhere
-	 * else: the shared queue could only send it back, and the way round
-	 * delayed the online task that preempted it (in the pinned
-	 * benchmark, whose other CPU idles, a quarter of the wakeups by 40
-	 * us under icount).
-	 */
-	if (bc && bc->stopped_pinned && rq && rq->scx.local_dsq.nr <= 1) {
-		bc->local_pinned = true;
-		return false;
-	}
-	bpf_for(cpu, 0, bt_nr_cpus()) {
-		if (cpu != self && bt_cpu_free(conf, cpu, now))
-			return true;
-	}
-	return false;
-}
-
-/*
- * Online work took the CPU (bt_stopping() counted it against the offline
- * task that was running): send the tasks queued here back to the shared
- * queue if bt_release_locals() says so. This runs between the wakeup of
- * the online task and its first instruction, so it does no more than it
- * must:
- * otherwise the tasks wait here (the preempted one at the head of the
- * local queue, to go on as soon as the online work is done), and the 2 ms
- * timer sends them on if a CPU frees up first (bt_return_locals()).
- */
-void BPF_STRUCT_OPS(bt_cpu_release, s32 cpu, struct scx_cpu_release_args *args)
-{
-	struct bt_cpu *bc = bt_get_cpu(cpu);
-
-	if (bt_release_locals(cpu))
-		scx_bpf_reenqueue_local();
-	if (bc)
-		bc->stopped_pinned = false;
 }
 
 /*
@@ -1940,23 +1952,16 @@ static bool bt_locals_wait(s32 cpu)
 
 /*
  * Offline tasks that vacating moved to a CPU busy with online work, or
- * that online work preempted there (bt_cpu_release()), wait in its local
+ * that online work preempted there (bt_preempted()), wait in its local
  * queue for its ext_server or the end of its online work. Once another
  * CPU has nothing to run, they go back to the shared queue, whose enqueue
  * wakes an idle CPU for them.
  */
 static void bt_return_locals(const struct bt_conf *conf, u64 now)
 {
-	bool free = false;
 	s32 cpu;
 
-	bpf_for(cpu, 0, bt_nr_cpus()) {
-		if (bt_cpu_free(conf, cpu, now)) {
-			free = true;
-			break;
-		}
-	}
-	if (!free)
+	if (!bt_other_cpu_free(conf, -1, now))
 		return;
 	bpf_for(cpu, 0, bt_nr_cpus()) {
 		if (bt_locals_wait(cpu)) {
@@ -2093,7 +2098,6 @@ struct sched_ext_ops bt_ops = {
 	.running	= (void *)bt_running,
 	.stopping	= (void *)bt_stopping,
 	.tick		= (void *)bt_tick,
-	.cpu_release	= (void *)bt_cpu_release,
 	.cgroup_move	= (void *)bt_cgroup_move,
 	.cgroup_init	= (void *)bt_cgroup_init,
 	.cgroup_exit	= (void *)bt_cgroup_exit,
