@@ -153,6 +153,16 @@ while True:
 	echo $!
 }
 
+# bt_counters NAME...: scx_bt's event counters of those names (nr_* in
+# its .bss, found through bt_switch's maps), space separated, 0 if absent.
+bt_counters() {
+	local id
+	for id in $(bpftool -j prog show name bt_switch | jq -r '.map_ids[]?'); do
+		bpftool -j map dump id "$id" 2>/dev/null
+	done | jq -rs --args '. as $all | [$ARGS.positional[] as $n |
+		([$all | .. | objects | .[$n] // empty][0] // 0)] | join(" ")' "$@"
+}
+
 # Kill every task under the scratch tree (hogs are always started there),
 # then remove it.
 bt_cleanup() {

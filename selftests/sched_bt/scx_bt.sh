@@ -629,6 +629,38 @@ test_scx_bt_offline_budget() {
 	[ $((s * 100)) -gt $((b * 15)) ] || fail "budget 30% starves the task"
 }
 
+# The timer (Design, "Starvation guard") runs every 50 ms while it has
+# nothing to watch, here beside one offline task that runs on its own CPU,
+# and every 2 ms, brought forward, while offline work waits held back, here
+# by a 30% budget. At 2 ms throughout it ran about 1000 times in each 2 s.
+test_scx_bt_timer_pace() {
+	local off r0 r1 r2 r3 h2 h3
+	bt_setup
+	BT_KEEP=1
+	off=$(bt_cg off)
+	stratosctl cgroup set "$off" class=offline
+	bt_enable
+	hog "$off" 0 >/dev/null
+	sleep 0.5
+	read -r r0 <<<"$(bt_counters nr_timer_runs)"
+	sleep 2
+	read -r r1 <<<"$(bt_counters nr_timer_runs)"
+	stratosctl bt set budget 30
+	sleep 0.5
+	read -r r2 h2 <<<"$(bt_counters nr_timer_runs nr_timer_hurries)"
+	sleep 2
+	read -r r3 h3 <<<"$(bt_counters nr_timer_runs nr_timer_hurries)"
+	stratosctl bt set budget 100
+	echo "timer runs in 2 s: $((r1 - r0)) with nothing to watch," \
+		"$((r3 - r2)) beside a held task ($((h3 - h2)) brought forward)"
+	[ -n "$r0" ] && [ -n "$h3" ] || fail "cannot read scx_bt's counters"
+	[ $((r1 - r0)) -le 200 ] ||
+		fail "timer ran $((r1 - r0)) times in 2 s with nothing to watch"
+	[ $((r3 - r2)) -ge 200 ] ||
+		fail "timer ran $((r3 - r2)) times in 2 s beside held work"
+	[ $((h3 - h2)) -gt 0 ] || fail "held work did not bring the timer forward"
+}
+
 # cpu.max of an offline cgroup holds under scx_bt as it does for fair
 # tasks (the kernel leaves its enforcement to ext schedulers): set before
 # enable, changed at run time, and lifted; the limit sits on the parent of
@@ -756,6 +788,7 @@ run_test "scx_bt: weights between offline cgroups" test_scx_bt_offline_weights
 run_test "scx_bt: weights from cpu.weight below an offline cgroup" test_scx_bt_offline_weights_cpu_weight
 run_test "scx_bt: offline budget, changed at run time" test_scx_bt_offline_budget
 run_test "scx_bt: offline cgroup cpu.max, changed at run time" test_scx_bt_offline_cpu_max
+run_test "scx_bt: the timer slows down with nothing to watch" test_scx_bt_timer_pace
 run_test "fallback: forced ejection falls back to cpu.idle" test_fallback_scx_bt_ejected
 run_test "scx_bt: sustained online load, no ejection" test_scx_bt_sustained_online_no_ejection
 run_test "scx_bt: rmmod and disable while offline tasks run" test_scx_bt_rmmod_and_disable_under_load
