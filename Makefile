@@ -33,7 +33,7 @@ MODULE_SRCS := Kbuild $(wildcard kmod/*.[ch] kmod/Kbuild) include/uapi/linux/str
 
 .PHONY: all modules modules-all module-stock module-6.12 module-debug tools \
 	bench-pagecache \
-	bench-vcore check unit-test vm-test fuzz selftest-progs sched-bt bench-bt bench-bt-acct demo vm-shell vm-run deps checkpatch clean \
+	bench-vcore check unit-test vm-test fuzz selftest-progs sched-bt bench-bt bench-bt-acct demo vm-shell vm-run deps checkpatch shellcheck clean \
 	rootfs debug-kernel
 
 all: module-stock tools sched-bt
@@ -181,6 +181,12 @@ deps:
 
 checkpatch: rootfs
 	@$(IN_ROOT) /src/selftests/checkpatch.sh
+
+# The shell scripts at shellcheck's warning level (selftests/.shellcheckrc).
+# Not part of check: another shellcheck release may warn of new things.
+SHELL_SOURCES = $(shell git ls-files '*.sh' .ci/run 2>/dev/null)
+shellcheck:
+	@shellcheck -x -S warning $(SHELL_SOURCES)
 
 clean:
 	rm -rf $(BUILD)

@@ -5,7 +5,7 @@
 # then one summary line. The artefacts are built by make beforehand.
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
-cd "$top"
+cd "$top" || exit 1
 out=build/check
 rm -rf "$out"
 mkdir -p "$out"

@@ -144,7 +144,7 @@ clean_before_int3() {
 # for the run itself (the guest finished and its kernel log is clean).
 run_job() {
 	local name=$1 spec kernel timeout groups tap err rc disk env retried=0
-	local icount= mem vmdir done_list
+	local icount='' mem vmdir done_list
 	spec=$(job "$name")
 	read -r kernel timeout groups <<<"$spec"
 	# Guest time from executed instructions only, idle time included

@@ -8,6 +8,7 @@
 # Usage (inside the VM): selftests/suite.sh GROUP...
 
 here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=lib.sh
 . "$here/lib.sh"
 
 # Keep the tracepoints stratos.ko attaches to enabled for the whole suite
@@ -36,6 +37,7 @@ echo "# kernel $(uname -r), $(nproc) CPUs"
 for group in "$@"; do
 	[ -f "$here/$group.sh" ] || { echo "Bail out! no test group '$group'"; exit 1; }
 	echo "# group $group"
+	# shellcheck source=/dev/null # one of the groups, by name
 	. "$here/$group.sh"
 done
 tap_plan

@@ -253,6 +253,7 @@ test_rmmod_with_1000_entries() {
 	base=$(cg_create many)
 	# One mkdir, one setter and one rmdir process for the thousand: an
 	# exec per cgroup costs minutes on the debug kernel.
+	# shellcheck disable=SC2046 # the thousand names, split on purpose
 	mkdir $(printf "$base/c%d " $(seq 1000))
 	for i in $(seq 1000); do
 		echo "$base/c$i"

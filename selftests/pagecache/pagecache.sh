@@ -230,7 +230,7 @@ test_pagecache_bad_input() {
 test_pagecache_stream_reader() {
 	local cg f out max limit=$((32 * MIB)) anon0 anon1 mon
 	# Not local: the EXIT trap runs after the function has returned.
-	pc_hog= pc_mon=
+	pc_hog='' pc_mon=''
 	trap 'kill $pc_hog $pc_mon 2>/dev/null || true; cg_cleanup' EXIT
 	load_module
 	f=$(pc_file stream "$PC_STREAM_MIB")
@@ -473,7 +473,7 @@ pc_protect() {
 # file, before calling the loss absent.
 test_pagecache_protection() {
 	local with without
-	pc_hot= pc_res=
+	pc_hot='' pc_res=''
 	trap 'kill $pc_hot $pc_res 2>/dev/null || true; cg_cleanup' EXIT
 	pc_have_disk || skip "needs the VM's virtio disk (run-vm.sh --disk, see mkdisk.sh)"
 	# A GiB of I/O under KASAN on one vCPU takes longer than a test may.
@@ -519,12 +519,12 @@ test_pagecache_cgroup_removed_during_reclaim() {
 
 # rmmod in the middle of reclaim and throttling: clean, and the reader lives.
 test_pagecache_unload_during_reclaim() {
-	local cg f pid i
+	local cg f pid
 	trap 'touch /tmp/pc-stop; cg_cleanup' EXIT
 	load_module
 	f=$(pc_file stream "$PC_STREAM_MIB")
 	cg=$(pc_cg pc-unload)
-	for i in 1 2 3; do
+	for _ in 1 2 3; do
 		stratosctl pagecache set "$cg" 8M margin 1M
 		rm -f /tmp/pc-stop
 		pc_reader_loop "$cg" "$f" /tmp/pc-stop &

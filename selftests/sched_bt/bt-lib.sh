@@ -3,6 +3,7 @@
 # Helpers shared by the sched_bt test groups (offline.sh, scx_bt.sh).
 # Sourced after selftests/lib.sh; not a test group itself.
 
+# shellcheck disable=SC2034 # for the scripts that source this
 SCHED_EXT=7
 
 have_sched_ext() {
@@ -52,9 +53,9 @@ runtime_ns() {
 # online hog more CPU time than wall time), the next 0.4%. A task that
 # really competes gets about half the CPU in both.
 under_tenth() {
-	local l0 h0 l1 h1 i good=0
+	local l0 h0 l1 h1 good=0
 	l0=$(runtime_ns "$1"); h0=$(runtime_ns "$2")
-	for i in 1 2; do
+	for _ in 1 2; do
 		sleep 2
 		l1=$(runtime_ns "$1"); h1=$(runtime_ns "$2")
 		echo "$3 $(((l1 - l0) / 1000000)) ms, online $(((h1 - h0) / 1000000)) ms"

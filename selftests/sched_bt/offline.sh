@@ -148,7 +148,7 @@ while True:
 # cgroup only: writes on cgroups below it succeed and take effect; on the
 # marked cgroup itself mainline refuses them (EINVAL), as documented.
 test_fallback_cpu_weight_below_offline() {
-	local off a b pa pb ra rb a0 b0 a1 b1 i good=0
+	local off a b pa pb ra rb a0 b0 a1 b1 good=0
 	trap bt_cleanup EXIT
 	load_module
 	off=$(bt_cg off)
@@ -168,7 +168,7 @@ test_fallback_cpu_weight_below_offline() {
 	# vCPU the loaded host stops charges its gap to the task it ran: the
 	# check once saw 1.9:1 on debug). Without the weights both read 1:1.
 	a0=$(runtime_ns "$pa"); b0=$(runtime_ns "$pb")
-	for i in 1 2; do
+	for _ in 1 2; do
 		sleep 2
 		a1=$(runtime_ns "$pa"); b1=$(runtime_ns "$pb")
 		ra=$((a1 - a0)); rb=$((b1 - b0))

@@ -14,19 +14,37 @@ sibling_of() {
 }
 
 # smt_need: skip without sched_ext or SMT siblings; sets the caller's
-# locals sib (CPU 0's sibling) and stalls (bt_stalls, for the trap).
+# local sib (CPU 0's sibling), and SMT_STALLS (bt_stalls) for the trap:
+# a global, as the trap runs after the case's function has returned.
 smt_need() {
 	have_sched_ext || skip "kernel without sched_ext"
 	sib=$(sibling_of 0)
 	[ -n "$sib" ] || skip "no SMT siblings (run the VM with --threads 2)"
-	stalls=$(bt_stalls)
+	SMT_STALLS=$(bt_stalls)
+}
+
+# smt_teardown: the EXIT trap. A case that passed is checked for
+# watchdog ejections; scx_bt is unloaded unless the case passed with
+# SMT_KEEP=1; a trace the case started (SMT_TRACING, tracefs) stops, and
+# its scratch file (SMT_TMP) goes.
+smt_teardown() {
+	local rc=$?
+
+	[ -z "${SMT_TRACING:-}" ] || echo 0 >"$SMT_TRACING/tracing_on"
+	[ -z "${SMT_TMP:-}" ] || rm -f "$SMT_TMP"
+	[ "$rc" != 0 ] || bt_stall_check "$SMT_STALLS" || rc=$?
+	[ "$rc" = 0 ] && [ "${SMT_KEEP:-0}" = 1 ] ||
+		stratosctl bt disable >/dev/null 2>&1
+	bt_cleanup
+	exit "$rc"
 }
 
 # smt_keep_on_pass: at exit, check for watchdog ejections; a test that
 # passed leaves scx_bt loaded for the next case (fewer loads, fewer kernel
 # text patches: see scx_bt.sh's bt_teardown).
 smt_keep_on_pass() {
-	trap "rc=\$?; [ \$rc != 0 ] || bt_stall_check $stalls || rc=\$?; [ \$rc = 0 ] || stratosctl bt disable >/dev/null 2>&1; bt_cleanup; exit \$rc" EXIT
+	SMT_KEEP=1
+	trap smt_teardown EXIT
 }
 
 # smt_cgroups: load the module and make the caller's cgroups off (offline)
@@ -70,7 +88,7 @@ expel_window() {
 # 160 ms; one check run read 203 ms in 2 s so. A window with a yield
 # anyway (a kernel thread waiting on CPU 0) is measured again, once.
 test_smt_expeller() {
-	local sib off on p o a0 hold off_ms on_ms kicks yields try stalls
+	local sib off on p o a0 hold off_ms on_ms kicks yields
 	smt_need
 	smt_keep_on_pass
 	smt_cgroups
@@ -80,7 +98,7 @@ test_smt_expeller() {
 	o=$(hog "$on" 0)
 	wait_policy "$p" $SCHED_EXT
 	for hold in 0 2000; do
-		for try in 1 2; do
+		for _ in 1 2; do
 			read -r off_ms on_ms kicks yields <<<"$(expel_window "$hold")"
 			echo "expeller on, smt-hold $hold us: offline on CPU $sib ran $off_ms ms beside $on_ms ms online on CPU 0; $kicks kicks, $yields yields"
 			[ "$yields" = 0 ] && break
@@ -167,11 +185,11 @@ expelled() {
 # has the benchmark).
 test_smt_expel_at_switch() {
 	local sib off on p b t=/sys/kernel/tracing f n med e0 e1 k0 k1 x0 x1 w0 w1
-	local stalls
 	smt_need
 	[ -d "$t/events/sched/sched_switch" ] || skip "no tracefs"
 	f=$(mktemp)
-	trap "rc=\$?; echo 0 >$t/tracing_on; rm -f $f; [ \$rc != 0 ] || bt_stall_check $stalls || rc=\$?; stratosctl bt disable >/dev/null 2>&1; bt_cleanup; exit \$rc" EXIT
+	SMT_TRACING=$t SMT_TMP=$f
+	trap smt_teardown EXIT
 	smt_cgroups
 	stratosctl bt enable smt-expel on
 	p=$(hog "$off" "$sib")
@@ -233,7 +251,7 @@ exited() {
 # a benchmark boot, whose rows kill their hogs, sat in such a row for 10
 # minutes. Now it is left to run out: no kicks, and a prompt exit.
 test_smt_offline_exit_beside_online() {
-	local sib off on p p2 o k0 k1 t0 stalls
+	local sib off on p p2 o k0 k1 t0
 	smt_need
 	smt_keep_on_pass
 	smt_cgroups
@@ -264,7 +282,7 @@ test_smt_offline_exit_beside_online() {
 # (the rescue cannot move a pinned task) and the watchdog would eject
 # scx_bt. 6 s of online load tell, well before the watchdog would.
 test_smt_pinned_offline_keeps_its_server() {
-	local sib off on p o1 o2 a0 a1 stalls
+	local sib off on p a0 a1
 	smt_need
 	smt_keep_on_pass
 	smt_cgroups
@@ -274,10 +292,10 @@ test_smt_pinned_offline_keeps_its_server() {
 	stratosctl bt enable smt-expel on watchdog 10000000 starve 4000000
 	p=$(hog "$off" "$sib")
 	wait_policy "$p" $SCHED_EXT
-	o1=$(hog "$on" 0)
+	hog "$on" 0 >/dev/null
 	# Held beside online work for a server period (1 s) and more.
 	sleep 2
-	o2=$(hog "$on" "$sib")
+	hog "$on" "$sib" >/dev/null
 	a0=$(runtime_ns "$p")
 	sleep 6
 	a1=$(runtime_ns "$p")
@@ -295,7 +313,7 @@ test_smt_pinned_offline_keeps_its_server() {
 # smt-hold 5 ms it stays off for as long as the bursts go on, and comes
 # back once they stop.
 test_smt_hold() {
-	local sib off on p b a0 a1 nohold_ms hold_ms after_ms stalls
+	local sib off on p b a0 a1 nohold_ms hold_ms after_ms
 	smt_need
 	smt_keep_on_pass
 	smt_cgroups

@@ -5,6 +5,7 @@
 #   run-vm.sh --sockets 2 --threads 2 --cpus 4 --numa 2
 # so CPUs 0,1 and 2,3 are siblings, one core (and NUMA node) each.
 
+# shellcheck disable=SC2034 # for the scripts that source this
 VC_FACTOR_SCALE=1000000
 
 # vc_need_smt: skip unless CPUs 0-3 are two pairs of SMT siblings.

@@ -17,4 +17,5 @@ need_host_tool() {
 
 # What fails a run when the guest's kernel log shows it: warnings, oopses,
 # the debug kernel's detectors, stalls and lockups (an extended regex).
+# shellcheck disable=SC2034 # for the scripts that source this
 KLOG_BAD='BUG:|WARNING:|Oops|KASAN|refcount_t:|list_(add|del) corruption|self-detected stall|detected stalls on CPUs|rcu: INFO:|soft lockup|hard LOCKUP|hung_task|blocked for more than|circular locking|possible recursive locking|inconsistent lock state|suspicious RCU usage|sleeping function called|Kernel panic|general protection fault|UBSAN'

@@ -43,7 +43,8 @@ echo "+cpu +memory +pids" >/sys/fs/cgroup/cgroup.subtree_control 2>/dev/null
 
 # The kernel release decides where modules come from; the host built them
 # into build/<release>/.
-export STRATOS_KREL=$(uname -r)
+STRATOS_KREL=$(uname -r)
+export STRATOS_KREL
 export STRATOS_BUILD=/src/build/$STRATOS_KREL
 export STRATOS_RESULT=/run/result
 
@@ -52,7 +53,7 @@ if [ -f /run/result/shell ]; then
 	echo "stratos-vm: interactive shell; 'exit' or Ctrl-D powers off"
 	setsid -c /bin/bash -l </dev/ttyS0 >/dev/ttyS0 2>&1
 else
-	cd /src
+	cd /src || exit 1
 	set -o pipefail
 	bash /run/result/cmd 2>&1 | tee /run/result/output
 	status=$?

@@ -38,8 +38,19 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/common.sh"
 top=$(cd "$here/../.." && pwd)
 
-kernel=stock cpus=4 threads=1 cores= sockets=1 numa=0 mem=2048
-timeout_s=600 icount=0 icount_sleep=on kvm=${STRATOS_VM_KVM:-0} shell=0 disk= name= quiet=0
+kernel=stock cpus=4 threads=1 cores='' sockets=1 numa=0 mem=2048
+timeout_s=600 icount=0 icount_sleep=on kvm=${STRATOS_VM_KVM:-0} shell=0 disk=''
+name='' quiet=0
+
+# newest_module_dir GLOB: the newest kernel release of the root filesystem
+# whose module directory matches GLOB, or nothing.
+newest_module_dir() {
+	local d
+
+	for d in "$root"/usr/lib/modules/$1; do
+		if [ -d "$d" ]; then basename "$d"; fi
+	done | sort -V | tail -n1
+}
 
 usage() {
 	sed -n '/^#   run-vm.sh/,/^# Environment/p' "$0" | sed 's/^# \{0,1\}//'
@@ -109,9 +120,9 @@ append+=",cgroup:cgroup_attach_task,cgroup:cgroup_rmdir"
 initrd=()
 case "$kernel" in
 stock|7*)
-	kver=$(ls "$root/usr/lib/modules" | grep '^7\.' | sort -V | tail -n1) ;;
+	kver=$(newest_module_dir '7.*') ;;
 6.12*)
-	kver=$(ls "$root/usr/lib/modules" | grep '^6\.12\.' | sort -V | tail -n1) ;;
+	kver=$(newest_module_dir '6.12.*') ;;
 debug)
 	tree=$("$here/debug-kernel.sh")
 	kver=$(cat "$tree/include/config/kernel.release") ;;
@@ -162,8 +173,10 @@ fi
 # took 9 min 52 s without them, 10 min 15 s with; Documentation/testing.rst,
 # "CPU model").
 cpu_model=${STRATOS_VM_CPU:-max,erms=off,fsrm=off}
+# shellcheck disable=SC2054 # QEMU's option values have commas
 accel=(-accel tcg,thread=multi -cpu "$cpu_model")
-[ "$icount" = 1 ] && accel=(-accel tcg,thread=single -cpu "$cpu_model" -icount shift=3,sleep=$icount_sleep)
+# shellcheck disable=SC2054
+[ "$icount" = 1 ] && accel=(-accel tcg,thread=single -cpu "$cpu_model" -icount "shift=3,sleep=$icount_sleep")
 [ "$kvm" = 1 ] && accel=(-accel kvm -cpu host)
 
 numa_args=()
