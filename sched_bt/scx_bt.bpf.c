@@ -1479,9 +1479,10 @@ static bool bt_release_preempted(const struct task_struct *p,
  * of the local queue; the others follow by a deferred re-enqueue (rare:
  * vacating and hand-over moves put them there). This runs between the
  * wakeup of the online task and its first instruction, so it does no more
- * than it must. Otherwise they wait (the 2 ms timer sends them on if a
- * CPU frees up first: bt_return_locals()). Decided here, not in
- * ops.cpu_release (deprecated in 7.x): one BPF call on that path, not two.
+ * than it must. Otherwise they wait (the timer, brought forward, sends
+ * them on if a CPU frees up first: bt_return_locals()). Decided here,
+ * not in ops.cpu_release (deprecated in 7.x): one BPF call on that path,
+ * not two.
  */
 static void bt_preempted(struct task_struct *p, struct bt_cpu *bc, s32 cpu,
 			 u64 now)
@@ -1555,7 +1556,6 @@ void BPF_STRUCT_OPS(bt_cgroup_move, struct task_struct *p,
 		t->bw_gen = 0;
 	}
 }
-
 
 /*
  * Where vacating @cpu sends @p while online work waits on @waiting (see
@@ -2030,7 +2030,7 @@ static bool bt_timer_has_work(void)
 /*
  * Every BT_TIMER_NS while there is work, every BT_TIMER_LAZY_NS when there
  * is none: each run, on a CPU that is often idle, costs about 25 us under
- * icount (some thousand instructions with waking the CPU), and one in
+ * icount (about 3000 instructions, more to wake the CPU), and one in
  * thirty wakeups of a pinned online task beside an offline one met it
  * (Documentation/sched_bt.rst). What gives it work brings it forward
  * (bt_timer_hurry()). The mark comes first, fully ordered: work added
