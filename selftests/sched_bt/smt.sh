@@ -155,15 +155,10 @@ burst_overlaps() {
 # bss_counts: scx_bt's kicks (at the online wakeup, at the online switch
 # and at the offline start), "nr_tick_expels" and the wakeup's kicks alone.
 bss_counts() {
-	local id
-	for id in $(bpftool -j prog show name bt_switch | jq -r '.map_ids[]?'); do
-		bpftool -j map dump id "$id" 2>/dev/null
-	done | jq -rs '([.. | objects | .nr_switch_kicks // empty][0] // 0) as $s |
-		([.. | objects | .nr_start_kicks // empty][0] // 0) as $a |
-		([.. | objects | .nr_wake_kicks // empty][0] // 0) as $w |
-		($s + $a + $w) as $k |
-		([.. | objects | .nr_tick_expels // empty][0] // 0) as $x |
-		"\($k) \($x) \($w)"' 2>/dev/null
+	local s a w x
+	read -r s a w x <<<"$(bt_counters nr_switch_kicks nr_start_kicks \
+		nr_wake_kicks nr_tick_expels)"
+	echo "$((s + a + w)) $x $w"
 }
 
 # expelled CGROUP: the cgroup's "expelled" count in bt stats.
