@@ -204,9 +204,11 @@ test_fallback_scx_bt_events() {
 }
 
 # Absolute preemption: an offline hog pinned beside an online hog gets
-# almost nothing (only the ext_server's 10 ms per second).
+# almost nothing (only the ext_server's 10 ms per second), and its
+# cgroup's statistics count the preemptions and a long wait (between the
+# server's runs), shorter than the watchdog's 10 s.
 test_scx_bt_offline_preempted() {
-	local off on p o s
+	local off on p o s st
 	bt_setup
 	BT_KEEP=1
 	off=$(bt_cg off)
@@ -219,6 +221,14 @@ test_scx_bt_offline_preempted() {
 	echo "offline/online ms: $s"
 	set -- $s
 	[ $(($1 * 20)) -lt "$2" ] || fail "offline got more than 5% beside online"
+	st=$(stratosctl -j bt stats |
+		jq -c --arg p "${off#"$CGROOT"}" '.[] | select(.path == $p)')
+	echo "bt stats: $st"
+	jq -e '.preempted > 0' <<<"$st" >/dev/null ||
+		fail "bt stats: no preemption counted"
+	jq -e '.max_wait_ns > 20000000 and .max_wait_ns < 10000000000' \
+		<<<"$st" >/dev/null ||
+		fail "bt stats: max_wait_ns not between 20 ms and 10 s"
 }
 
 # Work conservation: offline hogs fill every CPU online work leaves. The
