@@ -83,7 +83,7 @@ sched-bt: rootfs
 # 2 vCPUs: the cyclictest table in QEMU's icount mode; the nginx/wrk table
 # under multi-threaded TCG, where the vCPUs run side by side (under icount
 # they take turns, and work one vCPU does for the other waits for the
-# turn to end: Documentation/sched_bt.rst, "The emulator's round robin");
+# turn to end: Documentation/sched_bt-log.rst, "The emulator's round robin");
 # the SMT overlap rows, multi-threaded too, with the vCPUs SMT siblings
 # (bench-smt.sh says why). LOOPS (cyclictest loops, 5000), ROUNDS
 # (runs of each cyclictest row, whose medians the table shows, 3) and SECS

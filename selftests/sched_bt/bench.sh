@@ -38,7 +38,7 @@
 # runs a task that wakes every BENCH_TICKER_US (2000) us on CPU N through
 # the whole run (cyclictest, an online task in the root cgroup), to test
 # what a row owes to wakeups on that CPU and to the emulator's timer
-# deadlines (Documentation/sched_bt.rst, "The emulator's round robin");
+# deadlines (Documentation/sched_bt-log.rst, "The emulator's round robin");
 # BENCH_TRACE=CPUMASK traces the service rows (trace_start, below).
 
 set -u
