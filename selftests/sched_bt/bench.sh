@@ -20,7 +20,8 @@
 #              pinned: with wrk, four online threads on two CPUs
 # "offline" is the hogs' CPU time per wall second, in CPUs; "idle" the idle
 # time left on the CPUs the hogs may use, in CPUs; "fill" the hogs' share
-# of the time online work left them (offline / (offline + idle)).
+# of the time online work left them (offline / (offline + idle)). Comment
+# lines under each table give the p99 ratios the targets are stated in.
 #
 # The hogs' cgroup sits directly under the root, beside the online tasks:
 # cpu.idle (and so the fallback) ranks a cgroup only against its siblings.
@@ -220,6 +221,28 @@ median_rows() {
 	}'
 }
 
+# ratios: a table's rows (setup mode p50 p99 ..., comments skipped) on
+# stdin; per setup, scx_bt's and idle's p99 against idle's and alone's,
+# the issue's targets (scx_bt within 1.10x of both pinned, no worse than
+# idle unpinned), as comment lines under the table.
+ratios() {
+	awk '
+	/^#/ { next }
+	{ p99[$1, $2] = $4; if (!($1 in seen)) { seen[$1] = 1; order[++n] = $1 } }
+	function r(a, b) { return (a > 0 && b > 0) ? sprintf("%.2fx", a / b) : "-" }
+	END {
+		printf "# %-9s %12s %13s %11s\n", "p99 ratio", "scx_bt/idle",
+			"scx_bt/alone", "idle/alone"
+		for (i = 1; i <= n; i++) {
+			s = order[i]
+			printf "# %-9s %12s %13s %11s\n", s,
+				r(p99[s, "scx_bt"], p99[s, "idle"]),
+				r(p99[s, "scx_bt"], p99[s, "alone"]),
+				r(p99[s, "idle"], p99[s, "alone"])
+		}
+	}'
+}
+
 # The service (bench-lib.sh); $! is nginx's master, and killing it ends
 # the workers.
 svc_dir=
@@ -409,8 +432,9 @@ if [[ " $tables " == *" latency "* ]]; then
 	done
 	printf "%-9s %-7s %8s %8s %8s %11s %8s %6s %6s\n" setup mode p50_us \
 		p99_us p99.9_us p99_range offline idle fill
-	median_rows <"$rows"
-	rm -f "$rows"
+	median_rows <"$rows" | tee "$rows.median"
+	ratios <"$rows.median"
+	rm -f "$rows" "$rows.median"
 fi
 [[ " $tables " == *" service "* ]] || exit 0
 
@@ -421,6 +445,7 @@ echo "# nginx $(nginx -v 2>&1 | sed 's/.*\///'), wrk -c $SVC_CONNS per thread," 
 	"think time 0-$((2 * SVC_GAP_MS)) ms, ${secs} s per run"
 printf "%-9s %-7s %8s %8s %8s %7s %8s %6s %6s\n" setup mode p50_us p99_us \
 	p99.9_us req_s offline idle fill
+svc_rows=$(mktemp)
 for pin in $pins; do
 	if [ "$pin" = 1 ]; then
 		nginx_start 1 0 || exit 1
@@ -428,7 +453,9 @@ for pin in $pins; do
 		nginx_start 2 0-1 || exit 1
 	fi
 	for mode in $modes; do
-		guarded svc_row "$mode" "$pin"
+		guarded svc_row "$mode" "$pin" | tee -a "$svc_rows"
 	done
 	nginx_stop
 done
+ratios <"$svc_rows"
+rm -f "$svc_rows"
