@@ -2044,7 +2044,7 @@ static bool bt_timer_has_work(void)
  * is none: each run, on a CPU that is often idle, costs about 25 us under
  * icount (about 3000 instructions, more to wake the CPU), and one in
  * thirty wakeups of a pinned online task beside an offline one met it
- * (Documentation/sched_bt.rst). What gives it work brings it forward
+ * (Documentation/sched_bt-log.rst). What gives it work brings it forward
  * (bt_timer_hurry()). The mark comes first, fully ordered: work added
  * after the look below finds it set. Work added just before it, whose
  * adder read the mark before its own insert was seen here, waits the slow

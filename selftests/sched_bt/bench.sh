@@ -360,7 +360,7 @@ svc_row() {
 
 # The emulator's vCPU stalls: under icount one vCPU now and then stops
 # running guest code until another CPU's NMI reaches it (an RCU stall
-# report sends one; Documentation/sched_bt.rst, "Benchmark"). The bench
+# report sends one; Documentation/sched_bt-log.rst, "Runs"). The bench
 # boot lowers the RCU stall timeout to 3 s to bound them; a row that met
 # one is run again, and marked void if it meets another.
 vcpu_stalls() {

@@ -154,6 +154,14 @@ while True:
 	echo $!
 }
 
+# bt_stat CGROUP FIELD: that field of the cgroup's entry in bt stats
+# (runtime_ns, preempted, expelled, vacated, max_wait_ns, rescued), 0
+# while the cgroup has none.
+bt_stat() {
+	stratosctl -j bt stats | jq --arg p "${1#"$CGROOT"}" --arg f "$2" \
+		'[.[] | select(.path == $p) | .[$f]] | add // 0'
+}
+
 # bt_counters NAME...: scx_bt's event counters of those names (nr_* in
 # its .bss, found through bt_switch's maps), space separated, 0 if absent.
 bt_counters() {

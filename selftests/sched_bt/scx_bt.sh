@@ -203,12 +203,6 @@ test_fallback_scx_bt_events() {
 		fail "expected exactly two sched events"
 }
 
-# bt_stat CGROUP FIELD: a field of the cgroup's entry in bt stats.
-bt_stat() {
-	stratosctl -j bt stats | jq --arg p "${1#"$CGROOT"}" \
-		".[] | select(.path == \$p) | .$2"
-}
-
 # Absolute preemption: an offline hog pinned beside an online hog gets
 # almost nothing (only the ext_server's 10 ms per second), and its
 # cgroup's longest wait (between the server's runs) is long but shorter
@@ -231,12 +225,10 @@ test_scx_bt_offline_preempted() {
 	echo "offline/online ms: $s"
 	set -- $s
 	[ $(($1 * 20)) -lt "$2" ] || fail "offline got more than 5% beside online"
-	st=$(stratosctl -j bt stats |
-		jq -c --arg p "${off#"$CGROOT"}" '.[] | select(.path == $p)')
-	echo "bt stats: $st"
-	jq -e '.max_wait_ns > 20000000 and .max_wait_ns < 10000000000' \
-		<<<"$st" >/dev/null ||
-		fail "bt stats: max_wait_ns not between 20 ms and 10 s"
+	st=$(bt_stat "$off" max_wait_ns)
+	echo "longest wait: $st ns"
+	[ "$st" -gt 20000000 ] && [ "$st" -lt 10000000000 ] ||
+		fail "bt stats: max_wait_ns $st, not between 20 ms and 10 s"
 	kill "$o"
 	stratosctl bt set smt-expel off
 	n0=$(bt_stat "$off" preempted)
@@ -277,12 +269,6 @@ test_scx_bt_work_conserving() {
 	# 2 s on n-1 CPUs free of online work; ask for 80% (TCG noise).
 	[ "$total" -gt $(((n - 1) * 2000 * 80 / 100)) ] ||
 		fail "offline used $total ms of $(((n - 1) * 2000)) ms left idle"
-}
-
-# bt_vacated CGROUP: the cgroup's "vacated" count in bt stats.
-bt_vacated() {
-	stratosctl -j bt stats | jq --arg p "${1#"$CGROOT"}" \
-		'[.[] | select(.path == $p) | .vacated] | add // 0'
 }
 
 # psr_of PID: set PSR to the CPU whose runqueue holds PID (field 39 of
@@ -399,10 +385,10 @@ test_scx_bt_offline_placement_pinned() {
 	y0=$(cat /sys/module/stratos/parameters/bt_yields)
 	stratosctl bt set vacate 4000
 	sleep 1
-	v0=$(bt_vacated "$off")
+	v0=$(bt_stat "$off" vacated)
 	n=$(spread_samples $online)
 	y1=$(cat /sys/module/stratos/parameters/bt_yields)
-	v1=$(bt_vacated "$off")
+	v1=$(bt_stat "$off" vacated)
 	echo "vacate on:  online loops on both CPUs 0 and 1 in $n of 20 samples; the hog left SCHED_EXT $((y1 - y0)) times"
 	stratosctl -j bt stats
 	[ "$v1" = "$v0" ] ||
@@ -508,11 +494,11 @@ test_scx_bt_offline_placement_few_cpus() {
 	stratosctl bt set smt-expel off
 	wait_policy "$p" $SCHED_EXT
 	taskset -pc 0,2 "$p" >/dev/null
-	v0=$(bt_vacated "$off")
+	v0=$(bt_stat "$off" vacated)
 	online=$(online_on_cpu1 "$on")
 	sleep 1
 	n=$(spread_samples $online)
-	v1=$(bt_vacated "$off")
+	v1=$(bt_stat "$off" vacated)
 	psr_of "$p"
 	stratosctl bt set smt-expel on
 	echo "online loops on both CPUs 0 and 1 in $n of 20 samples; the offline hog vacated $((v1 - v0)) times, is on CPU $PSR"

@@ -161,12 +161,6 @@ bss_counts() {
 	echo "$((s + a + w)) $x $w"
 }
 
-# expelled CGROUP: the cgroup's "expelled" count in bt stats.
-expelled() {
-	stratosctl -j bt stats | jq --arg p "${1#"$CGROOT"}" \
-		'[.[] | select(.path == $p) | .expelled] | add // 0'
-}
-
 # The expeller acts when online work wakes (bt_wakeup) and when it starts
 # (bt_switch): each kicks the offline task off the sibling. The offline
 # task's next tick, 4 ms apart at HZ=250, would miss most of a 2 ms burst.
@@ -194,12 +188,12 @@ test_smt_expel_at_switch() {
 	echo 1 >"$t/events/sched/sched_switch/enable"
 	echo 0 >"$t/tracing_on"
 	echo >"$t/trace"
-	e0=$(expelled "$off")
+	e0=$(bt_stat "$off" expelled)
 	read -r k0 x0 w0 <<<"$(bss_counts)"
 	echo 1 >"$t/tracing_on"
 	sleep 2
 	echo 0 >"$t/tracing_on"
-	e1=$(expelled "$off")
+	e1=$(bt_stat "$off" expelled)
 	read -r k1 x1 w1 <<<"$(bss_counts)"
 	echo "kicks $((k1 - k0)) ($((w1 - w0)) at the wakeup), tick expulsions $((x1 - x0))"
 	cat "$t/trace" >"$f"
