@@ -106,7 +106,8 @@ bench-bt: module-stock tools sched-bt
 		--timeout 1800 --quiet -- \
 		'$(BENCH_BT_ARGS) BENCH_TABLES=service selftests/sched_bt/bench.sh'
 	@cat $(BUILD)/vm/bench-bt-svc/result/output
-	-@$(VM)/run-vm.sh --kernel stock --sockets 1 --threads 2 --cpus 2 \
+	-@STRATOS_VM_TRACE=ipi:ipi_send_cpu,irq_vectors:reschedule_entry \
+		$(VM)/run-vm.sh --kernel stock --sockets 1 --threads 2 --cpus 2 \
 		--name bench-bt-smt --timeout 1800 --quiet -- \
 		'BENCH_SECS=$(SECS) selftests/sched_bt/bench-smt.sh'
 	@cat $(BUILD)/vm/bench-bt-smt/result/output

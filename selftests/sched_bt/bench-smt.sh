@@ -28,8 +28,14 @@
 # misses runs there, Documentation/sched_bt.rst), the overlap
 # in ms and as a share of online runtime, how often online and offline
 # work met (began to run side by side) and how long a meeting lasted in
-# the median (the expeller's reaction time). A last line gives what scx_bt's
-# tracepoint programs cost per run.
+# the median (the expeller's reaction time). Booted with the kicks' IPIs
+# traced (make bench-bt does), a comment line under each row with the
+# expeller on says where its overlap went: waiting for a kick to reach
+# the offline task's CPU (under TCG, for the host to run that vCPU),
+# from its arrival to the offline task's switch (that CPU's way out
+# through the scheduler, scx_bt's callbacks included), and meetings no
+# kick reached (the starvation guard's runs, a yield). A last line gives
+# what scx_bt's tracepoint programs cost per run.
 #
 # Usage (in the VM): selftests/sched_bt/bench-smt.sh [SECS]
 
@@ -65,10 +71,18 @@ tids() {
 # offline_ms overlap_ms meets median_us" between the marks "bench start"
 # and "bench end": meets is how often online and offline work began to
 # run side by side, median_us how long that lasted in the median (the
-# expeller's reaction; what the median leaves is misses). The file is
-# read twice: the first pass finds what each CPU ran before its first
-# switch. Tasks are online or offline by thread id; anything else (idle,
-# kernel threads, the bench itself) is neither.
+# expeller's reaction; what the median leaves is misses). Then where the
+# overlap went, from the kicks' IPIs (ipi_send_cpu from
+# kick_cpus_irq_workfn) and their arrival (reschedule_entry) on the
+# offline task's CPU: "kicked_ms n_kicked exit_ms n_exit exit_median_us
+# unkicked_ms n_unkicked", the time until a kick sent to the offline
+# task's CPU reached it, the time from its arrival to the
+# offline task's switch (and, in the median over those meetings, how
+# long that switch took from the arrival), and the time of meetings no
+# kick reached at all. The file is read twice: the first pass finds what
+# each CPU ran before its first switch. Tasks are online or offline by
+# thread id; anything else (idle, kernel threads, the bench itself) is
+# neither.
 overlap() {
 	awk -v on="$(tids "$ON_CG")" -v off="$(tids "$OFF_CG")" -v ivs="$1.meets" '
 		function cls(pid) {
@@ -84,6 +98,29 @@ overlap() {
 					prev = substr($i, 10) + 0
 				else if ($i ~ /^next_pid=/)
 					nxt = substr($i, 10) + 0
+				else if ($i ~ /^cpu=/)
+					dst = substr($i, 5) + 0
+			}
+		}
+		# A meeting on offline CPU x from a to b ends: split it by the
+		# last kick sent to x since its offline task started, and by
+		# when that kick arrived.
+		function split_meeting(x, a, b,    k, r) {
+			k = (x in kick) && kick[x] >= offstart[x] ? kick[x] : 0
+			if (!k) {
+				unkicked += b - a
+				n_unkicked++
+				return
+			}
+			r = (x in resched) && resched[x] >= k ? resched[x] : 0
+			if ((r ? (r < b ? r : b) : b) > (k > a ? k : a)) {
+				kicked += (r && r < b ? r : b) - (k > a ? k : a)
+				n_kicked++
+			}
+			if (r && r < b) {
+				exited += b - (r > a ? r : a)
+				n_exit++
+				printf "%.0f\n", b - r >exs
 			}
 		}
 		function side_by_side() {
@@ -102,9 +139,33 @@ overlap() {
 				both += dt
 		}
 		BEGIN {
+			exs = ivs ".exit"
 			printf "" >ivs
+			printf "" >exs
 			n = split(on, a, " "); for (i = 1; i <= n; i++) ison[a[i]] = 1
 			n = split(off, a, " "); for (i = 1; i <= n; i++) isoff[a[i]] = 1
+		}
+		/ipi_send_cpu: .*callsite=kick_cpus_irq_workfn/ {
+			if (FNR == NR) next
+			parse()
+			kick[dst] = t
+			next
+		}
+		# A CPU that kicks itself (an offline task starting beside
+		# online work) raises the kick as its own irq_work, and needs
+		# no IPI to see it.
+		/ipi_send_cpu: .*callback=kick_cpus_irq_workfn/ {
+			if (FNR == NR) next
+			parse()
+			if (dst == cpu && st[cpu] == "off")
+				kick[cpu] = resched[cpu] = t
+			next
+		}
+		/reschedule_entry:/ {
+			if (FNR == NR) next
+			parse()
+			resched[cpu] = t
+			next
 		}
 		!/sched_switch:|tracing_mark_write: bench/ { next }
 		FNR == NR {
@@ -120,24 +181,34 @@ overlap() {
 			if (/bench start/) {
 				counting = 1
 				met = side_by_side() ? t : 0
+				mcpu = st[0] == "off" ? 0 : 1
 			} else if (/bench end/) {
 				counting = 0
 			} else {
 				st[cpu] = cls(nxt)
+				if (st[cpu] == "off")
+					offstart[cpu] = t
 				if (!side_by_side()) {
-					if (met && counting)
+					if (met && counting) {
 						printf "%.0f\n", t - met >ivs
+						split_meeting(mcpu, met, t)
+					}
 					met = 0
 				} else if (!met) {
 					met = t
+					mcpu = st[0] == "off" ? 0 : 1
 					meets += counting
 				}
 			}
 		}
 		END {
 			close(ivs)
-			printf "%.0f %.0f %.1f %d %s\n", onrun / 1e3, offrun / 1e3,
+			close(exs)
+			printf "%.0f %.0f %.1f %d %s", onrun / 1e3, offrun / 1e3,
 				both / 1e3, meets, median(ivs)
+			printf " %.1f %d %.1f %d %s %.1f %d\n", kicked / 1e3,
+				n_kicked, exited / 1e3, n_exit, median(exs),
+				unkicked / 1e3, n_unkicked
 		}
 		# The median of the numbers in FILE, one per line; "-" if none.
 		function median(file,    cmd, n, v, vals) {
@@ -149,6 +220,18 @@ overlap() {
 			return vals[int((n + 1) / 2)]
 		}
 	' "$1" "$1"
+}
+
+# overlap_split KICKED_MS N EXIT_MS N EXIT_MEDIAN_US UNKICKED_MS N: a
+# comment line under a row with the expeller on, saying where its overlap
+# went (overlap() above), if the kicks' IPIs are traced: their events are
+# enabled at boot, as sched_switch is (STRATOS_VM_TRACE, Makefile).
+overlap_split() {
+	[ "$(cat "$TRACE/events/ipi/ipi_send_cpu/enable" 2>/dev/null)" = 1 ] ||
+		return 0
+	echo "#   overlap: $1 ms until the kick arrived ($2 meetings)," \
+		"$3 ms from there to the switch ($4; median $5 us after" \
+		"the kick), $6 ms not kicked ($7)"
 }
 
 # kick: a switch on each CPU, so that the trace shows what each ran.
@@ -185,6 +268,9 @@ row() {
 		"${res[0]}" "${res[1]}" "$r0" "${res[2]}" "$(awk -v b="${res[2]}" \
 		-v o="${res[0]}" 'BEGIN { printf "%.2f%%", (o > 0 ? 100 * b / o : 0) }')" \
 		"${res[3]}" "${res[4]}"
+	case $mode in
+	expel-on|hold-*) overlap_split "${res[@]:5}" ;;
+	esac
 	[ "$lost" = 0 ] || echo "# the trace lost $lost events: figures low"
 	# A yield runs the hog in its cpu.idle group, where the expeller
 	# does not reach it (Documentation/sched_bt.rst, "Pinned offline

@@ -115,6 +115,9 @@ append+=" tsc=reliable mitigations=off rcupdate.rcu_cpu_stall_timeout=120"
 # tracing off, so nothing is recorded.
 append+=" trace_event=sched:sched_switch,sched:sched_process_fork"
 append+=",cgroup:cgroup_attach_task,cgroup:cgroup_rmdir"
+# More events, enabled the same way, for a benchmark that traces them
+# (e.g. STRATOS_VM_TRACE=ipi:ipi_send_cpu,irq_vectors:reschedule_entry).
+[ -z "${STRATOS_VM_TRACE:-}" ] || append+=",$STRATOS_VM_TRACE"
 # More kernel parameters, for experiments (e.g. STRATOS_VM_APPEND=idle=poll).
 [ -z "${STRATOS_VM_APPEND:-}" ] || append+=" $STRATOS_VM_APPEND"
 initrd=()
