@@ -305,6 +305,8 @@ u64 nr_trapped, nr_rescued;
 u64 nr_yield_requests;
 /* Tasks moved off held CPUs towards waiting online work (bt_hand_held()). */
 u64 nr_held_moves;
+/* Offline tasks started with a clock update skip pending (bt_clock_fix()). */
+u64 nr_clock_kicks;
 
 static struct bt_conf *bt_get_conf(void)
 {
@@ -1379,6 +1381,36 @@ void BPF_STRUCT_OPS(bt_runnable, struct task_struct *p, u64 enq_flags)
 		t->wait_since = scx_bpf_now();
 }
 
+/* rq->clock_update_flags: skip the next clock update (kernel/sched/sched.h). */
+#define BT_RQCF_REQ_SKIP	0x01
+
+/*
+ * A task moved to an idle CPU's local queue from ops.dispatch makes the
+ * kernel (7.3, local_dsq_post_enq()) call wakeup_preempt() to raise the
+ * runqueue's next class, and wakeup_preempt(), finding the idle task
+ * queued and a reschedule pending, asks the next __schedule() to skip its
+ * clock update: meant for a wakeup followed by a switch, but here the
+ * switch is this one, whose update is done. The skip is left for the
+ * task's stop, which then charges it up to the runqueue clock as of its
+ * start, or of the last update since (a tick): nothing for a run that
+ * ends before a tick. An offline task that fills the gaps between an SMT
+ * sibling's online bursts runs so, thousands of times a second: its
+ * sum_exec_runtime and its cgroup's cpu.stat counted about half of what
+ * it ran (Documentation/sched_bt.rst, "Limits"). A kick of this CPU
+ * starts a __schedule() now, which uses up the skip and keeps the task
+ * running: one reschedule per such start, and the stop updates the clock.
+ */
+static void bt_clock_fix(s32 cpu)
+{
+	struct rq *rq = bpf_per_cpu_ptr(&runqueues, cpu);
+
+	if (!rq || !bpf_core_field_exists(rq->clock_update_flags) ||
+	    !(rq->clock_update_flags & BT_RQCF_REQ_SKIP))
+		return;
+	scx_bpf_kick_cpu(cpu, 0);
+	__sync_fetch_and_add(&nr_clock_kicks, 1);
+}
+
 void BPF_STRUCT_OPS(bt_running, struct task_struct *p)
 {
 	struct bt_conf *conf = bt_get_conf();
@@ -1405,6 +1437,7 @@ void BPF_STRUCT_OPS(bt_running, struct task_struct *p)
 		t->weights_gen = wgen;
 	}
 	cpu = scx_bpf_task_cpu(p);
+	bt_clock_fix(cpu);
 	bc = bt_get_cpu(cpu);
 	if (bc) {
 		bc->run_start = now;

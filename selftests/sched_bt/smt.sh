@@ -337,7 +337,54 @@ test_smt_hold() {
 		fail "the hog did not come back once online work stopped ($after_ms ms in 1 s)"
 }
 
+# cpu_usage_us CGROUP: the cgroup's CPU time by cpu.stat, in us.
+cpu_usage_us() {
+	awk '$1 == "usage_usec" { print $2 }' "$1/cpu.stat"
+}
+
+# An offline task that runs in the gaps between its sibling's online
+# bursts starts on an idle CPU from dispatch thousands of times a second,
+# and 7.3 charged such runs by a runqueue clock left as of their start
+# (scx_bt.bpf.c, bt_clock_fix()): its schedstat runtime and its cgroup's
+# cpu.stat read 40-54% of what scx_bt measured (and of what the task did,
+# make bench-bt-acct), which vcore's accounting and any agent reading
+# cpu.stat took as the truth. The case requires both at 80% of scx_bt's
+# own count at least, over 3 s beside 1 ms bursts 2 ms apart, and the kicks that
+# close the gap counted.
+test_smt_kernel_counts_kicked_offline() {
+	local sib off on p b c0 c1 s0 s1 u0 u1 k0 k1 bt_ms sched_ms cg_ms
+	smt_need
+	smt_keep_on_pass
+	smt_cgroups
+	stratosctl bt enable smt-expel on smt-hold 0
+	p=$(hog "$off" "$sib")
+	b=$(burster "$on" 0 1 2)
+	wait_policy "$p" $SCHED_EXT
+	sleep 1
+	c0=$(bt_stat "$off" runtime_ns); s0=$(runtime_ns "$p")
+	u0=$(cpu_usage_us "$off"); k0=$(bt_counters nr_clock_kicks)
+	sleep 3
+	c1=$(bt_stat "$off" runtime_ns); s1=$(runtime_ns "$p")
+	u1=$(cpu_usage_us "$off"); k1=$(bt_counters nr_clock_kicks)
+	kill "$b"
+	bt_ms=$(((c1 - c0) / 1000000))
+	sched_ms=$(((s1 - s0) / 1000000))
+	cg_ms=$(((u1 - u0) / 1000))
+	echo "offline hog on CPU $sib beside 1 ms bursts 2 ms apart, 3 s:" \
+		"bt stats $bt_ms ms, schedstat $sched_ms ms, cpu.stat $cg_ms ms;" \
+		"$((k1 - k0)) clock kicks"
+	[ "$bt_ms" -ge 300 ] ||
+		fail "the hog ran only $bt_ms ms between the bursts: the case measured nothing"
+	[ $((sched_ms * 5)) -ge $((bt_ms * 4)) ] ||
+		fail "the kernel counted $sched_ms ms (schedstat) of the $bt_ms ms the hog ran"
+	[ $((cg_ms * 5)) -ge $((bt_ms * 4)) ] ||
+		fail "cpu.stat counted $cg_ms ms of the $bt_ms ms the hog ran"
+	[ $((k1 - k0)) -gt 0 ] ||
+		fail "no clock kicks: the hog never started from dispatch on an idle CPU"
+}
+
 run_test "smt: offline work leaves the sibling of online work" test_smt_expeller
+run_test "smt: the kernel counts the CPU time of offline work kicked in and out" test_smt_kernel_counts_kicked_offline
 run_test "smt: online work starting kicks offline work off its sibling" test_smt_expel_at_switch
 run_test "smt: a pinned offline task held beside online work keeps its ext_server" test_smt_pinned_offline_keeps_its_server
 run_test "smt: an offline task killed beside online work exits without a kick storm" test_smt_offline_exit_beside_online
