@@ -23,9 +23,9 @@
 #   hold-2ms   the same with smt-hold 2000: it returns only once CPU 0
 #              has been out of online work for 2 ms
 # Columns: online and offline runtime in the traced window (all CPUs), the
-# hog's runtime by its own schedstat (a check on the trace; low where the
-# expeller kicks the hog in and out beside nginx: the kernel's accounting
-# misses runs there, Documentation/sched_bt.rst), the overlap
+# hog's runtime by its own schedstat (a check on the trace; see
+# Documentation/sched_bt.rst, "Statistics", for why it once read low
+# beside nginx with the expeller on), the overlap
 # in ms and as a share of online runtime, how often online and offline
 # work met (began to run side by side) and how long a meeting lasted in
 # the median (the expeller's reaction time). Booted with the kicks' IPIs
