@@ -349,8 +349,8 @@ cpu_usage_us() {
 # cpu.stat read 40-54% of what scx_bt measured (and of what the task did,
 # make bench-bt-acct), which vcore's accounting and any agent reading
 # cpu.stat took as the truth. The case requires both at 80% of scx_bt's
-# own count at least, over 3 s beside 1 ms bursts 2 ms apart, and the kicks that
-# close the gap counted.
+# own count at least, over 3 s beside 1 ms bursts 2 ms apart, and the
+# kicks that close the gap counted.
 test_smt_kernel_counts_kicked_offline() {
 	local sib off on p b c0 c1 s0 s1 u0 u1 k0 k1 bt_ms sched_ms cg_ms
 	smt_need
