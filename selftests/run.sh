@@ -254,6 +254,16 @@ run_job() {
 		boot_job
 		rc=$?
 	done
+	# QEMU 10's multi-threaded TCG has also aborted on an assertion of
+	# its own (iotlb_to_section() in system/physmem.c) while the
+	# firmware ran: no guest, no test ran. Boot the job once more.
+	if [ "$retried" = 0 ] && [ ! -s "$vmdir/result/output" ] &&
+	   grep -q "Assertion .* failed" "$vmdir/qemu.log" 2>/dev/null; then
+		cp "$vmdir/qemu.log" "$logdir/$name.qemu-abort.log"
+		echo "# $name: QEMU aborted before the guest ran a test; booted again (its log: $logdir/$name.qemu-abort.log)" >>"$tap"
+		boot_job
+		rc=$?
+	fi
 	rm -f "$disk" ${done_list:+"$done_list"}
 	if [ -f "$vmdir/result/output" ]; then
 		cat "$vmdir/result/output" >>"$tap"

@@ -354,7 +354,7 @@ cpu_usage_us() {
 test_smt_kernel_counts_kicked_offline() {
 	local sib off on p b c0 c1 s0 s1 u0 u1 k0 k1 bt_ms sched_ms cg_ms
 	smt_need
-	smt_keep_on_pass
+	trap smt_teardown EXIT
 	smt_cgroups
 	stratosctl bt enable smt-expel on smt-hold 0
 	p=$(hog "$off" "$sib")
