@@ -1396,7 +1396,7 @@ void BPF_STRUCT_OPS(bt_runnable, struct task_struct *p, u64 enq_flags)
  * ends before a tick. An offline task that fills the gaps between an SMT
  * sibling's online bursts runs so, thousands of times a second: its
  * sum_exec_runtime and its cgroup's cpu.stat counted about half of what
- * it ran (Documentation/sched_bt.rst, "Limits"). A kick of this CPU
+ * it ran (Documentation/sched_bt.rst, "Statistics"). A kick of this CPU
  * starts a __schedule() now, which uses up the skip and keeps the task
  * running: one reschedule per such start, and the stop updates the clock.
  */
