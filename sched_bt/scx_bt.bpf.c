@@ -1143,6 +1143,25 @@ static bool bt_alone_here(const struct task_struct *p, s32 cpu)
 	return rq && rq->scx.nr_running == 1 && !rq->scx.local_dsq.nr;
 }
 
+/*
+ * @p, allowed on @cpu alone, waits there alone in the local queue: the
+ * timer must not send it back to the shared queue (bt_locals_wait()),
+ * whose enqueue would only put it here again. Behind online work that
+ * would go on every 2 ms until the task ran: the kernel ejected scx_bt
+ * after 256 such re-enqueues of a pinned hog waiting beside an online
+ * hog for its CPU's ext_server ("reenqueue limit", once in a check run).
+ */
+static void bt_note_local_pinned(const struct task_struct *p, s32 cpu)
+{
+	struct bt_cpu *bc;
+
+	if (p->nr_cpus_allowed != 1)
+		return;
+	bc = bt_get_cpu(cpu);
+	if (bc)
+		bc->local_pinned = true;
+}
+
 void BPF_STRUCT_OPS(bt_enqueue, struct task_struct *p, u64 enq_flags)
 {
 	struct bt_conf *conf = bt_get_conf();
@@ -1174,6 +1193,7 @@ void BPF_STRUCT_OPS(bt_enqueue, struct task_struct *p, u64 enq_flags)
 	 */
 	if (((enq_flags & SCX_ENQ_LAST) || bt_alone_here(p, cpu)) &&
 	    !bt_cpu_holds(conf, cpu, now)) {
+		bt_note_local_pinned(p, cpu);
 		scx_bpf_dsq_insert(p, SCX_DSQ_LOCAL, conf->slice_ns, enq_flags);
 		return;
 	}
