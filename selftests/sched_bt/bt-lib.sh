@@ -65,12 +65,27 @@ under_tenth() {
 	[ "$good" = 1 ]
 }
 
-# The sched_ext watchdog's ejections so far ("runnable task stall" in the
-# kernel log). A test of scx_bt records the count when it starts and does
-# not pass if it grew: its figures would otherwise have been measured, and
-# could pass, in the cpu.idle fallback.
+# The kernel's ejections of scx_bt so far: the sched_ext watchdog's
+# ("runnable task stall") and any other but a disable from user space or
+# the SysRq one a test asks for (such as the 7.3 "reenqueue limit"). A
+# test of scx_bt records the count when it starts and does not pass if it
+# grew: its figures would otherwise have been measured, and could pass,
+# in the cpu.idle fallback.
 bt_stalls() {
-	dmesg | grep -c 'disabled (runnable task stall)' || true
+	bt_ejections | wc -l
+}
+
+# bt_ejections: those ejections' kernel log lines, with the line after
+# each (the task the kernel names), oldest first.
+bt_ejections() {
+	dmesg | grep -A1 'BPF scheduler "bt" disabled (' |
+		awk '/BPF scheduler "bt" disabled \(/ {
+			if (held != "") print held
+			held = /\((unregistered from user space|disabled by sysrq)/ ? "" : $0
+			next
+		}
+		held != "" && $0 != "--" { print held " / " $0; held = "" }
+		END { if (held != "") print held }'
 }
 
 # bt_dump_summary PID: the kernel's dump of every CPU at the ejection
@@ -100,7 +115,12 @@ bt_stall_check() {
 	local line pid cpus
 
 	[ "$(bt_stalls)" -gt "$1" ] || return 0
-	line=$(dmesg | grep -A1 'disabled (runnable task stall)' | tail -n 1)
+	line=$(bt_ejections | tail -n 1)
+	if [[ "$line" != *"runnable task stall"* ]]; then
+		echo "$line"
+		echo "FAIL: the kernel ejected scx_bt during this test"
+		return 1
+	fi
 	pid=$(sed -nE 's/.*\[([0-9]+)\] failed to run.*/\1/p' <<<"$line")
 	bt_dump_summary "$pid"
 	echo "$line"
