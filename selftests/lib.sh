@@ -196,6 +196,11 @@ cg_id() {
 	stat -c %i "$1"
 }
 
+# cg_usage_us CGROUP_DIR: the cgroup's CPU time by its own cpu.stat, in us.
+cg_usage_us() {
+	awk '$1 == "usage_usec" { print $2 }' "$1/cpu.stat"
+}
+
 # cg_remove_tree DIR: move every task out of DIR's subtree, then remove it,
 # deepest first. One rmdir for the whole tree when nothing is busy (a
 # process costs tens of milliseconds in the emulated VM); a directory

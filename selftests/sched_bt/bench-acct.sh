@@ -56,10 +56,8 @@ loops() {
 
 # figures PID: "loops schedstat_ns bt_stats_ns cpu_stat_us" now.
 figures() {
-	echo "$(loops) $(awk '{ print $1 }' "/proc/$1/schedstat")" \
-		"$(stratosctl -j bt stats | jq --arg p "${OFF_CG#"$CGROOT"}" \
-			'[.[] | select(.path == $p) | .runtime_ns] | add // 0')" \
-		"$(awk '$1 == "usage_usec" { print $2 }' "$OFF_CG/cpu.stat")"
+	echo "$(loops) $(runtime_ns "$1")" \
+		"$(bt_stat "$OFF_CG" runtime_ns) $(cg_usage_us "$OFF_CG")"
 }
 
 have_sched_ext || { echo "kernel without sched_ext"; exit 1; }

@@ -337,11 +337,6 @@ test_smt_hold() {
 		fail "the hog did not come back once online work stopped ($after_ms ms in 1 s)"
 }
 
-# cpu_usage_us CGROUP: the cgroup's CPU time by cpu.stat, in us.
-cpu_usage_us() {
-	awk '$1 == "usage_usec" { print $2 }' "$1/cpu.stat"
-}
-
 # An offline task that runs in the gaps between its sibling's online
 # bursts starts on an idle CPU from dispatch thousands of times a second,
 # and 7.3 charged such runs by a runqueue clock left as of their start
@@ -362,10 +357,10 @@ test_smt_kernel_counts_kicked_offline() {
 	wait_policy "$p" $SCHED_EXT
 	sleep 1
 	c0=$(bt_stat "$off" runtime_ns); s0=$(runtime_ns "$p")
-	u0=$(cpu_usage_us "$off"); k0=$(bt_counters nr_clock_kicks)
+	u0=$(cg_usage_us "$off"); k0=$(bt_counters nr_clock_kicks)
 	sleep 3
 	c1=$(bt_stat "$off" runtime_ns); s1=$(runtime_ns "$p")
-	u1=$(cpu_usage_us "$off"); k1=$(bt_counters nr_clock_kicks)
+	u1=$(cg_usage_us "$off"); k1=$(bt_counters nr_clock_kicks)
 	kill "$b"
 	bt_ms=$(((c1 - c0) / 1000000))
 	sched_ms=$(((s1 - s0) / 1000000))

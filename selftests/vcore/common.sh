@@ -33,7 +33,7 @@ vc_spin() {
 
 # vc_usage_ns CGROUP_DIR: the cgroup's CPU time from its own cpu.stat.
 vc_usage_ns() {
-	echo $(($(awk '$1 == "usage_usec" { print $2 }' "$1/cpu.stat") * 1000))
+	echo $(($(cg_usage_us "$1") * 1000))
 }
 
 # vc_field CGROUP_DIR KEY: a field of 'stratosctl -j vcore show'.
