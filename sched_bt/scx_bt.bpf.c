@@ -1013,16 +1013,20 @@ static bool bt_over_budget(const struct bt_conf *conf, struct bt_cpu *bc,
 	return !bt_budget_left(conf, bc, now);
 }
 
-/* Should @cpu keep offline work off it right now? */
+/* Should @cpu, @bc its state, keep offline work off it right now? */
+static bool bt_holds(const struct bt_conf *conf, struct bt_cpu *bc, s32 cpu,
+		     u64 now)
+{
+	if (now < bc->vacate_until || bt_over_budget(conf, bc, now))
+		return true;
+	return bt_sibling_online(conf, cpu, now);
+}
+
 static bool bt_cpu_holds(const struct bt_conf *conf, s32 cpu, u64 now)
 {
 	struct bt_cpu *bc = bt_get_cpu(cpu);
 
-	if (!bc)
-		return false;
-	if (now < bc->vacate_until || bt_over_budget(conf, bc, now))
-		return true;
-	return bt_sibling_online(conf, cpu, now);
+	return bc && bt_holds(conf, bc, cpu, now);
 }
 
 /*
@@ -1145,7 +1149,7 @@ static bool bt_alone_here(const struct task_struct *p, s32 cpu)
 
 /*
  * @p, allowed on @cpu alone, waits there alone in the local queue: the
- * timer must not send it back to the shared queue (bt_locals_wait()),
+ * timer must not send it back to the shared queue (bt_locals_movable()),
  * whose enqueue would only put it here again. Behind online work that
  * would go on every 2 ms until the task ran: the kernel ejected scx_bt
  * after 256 such re-enqueues of a pinned hog waiting beside an online
@@ -1218,14 +1222,12 @@ static u64 bt_vtime_charge(const struct task_struct *p, u32 weight, u64 used)
  * guard (or the ext_server) lets it through, and no longer than the budget
  * left in the window, which is checked per slice.
  */
-static u64 bt_slice(const struct bt_conf *conf, s32 cpu, u64 now)
+static u64 bt_slice(const struct bt_conf *conf, struct bt_cpu *bc, s32 cpu,
+		    u64 now)
 {
-	struct bt_cpu *bc = bt_get_cpu(cpu);
 	u64 slice = conf->slice_ns, left;
 
-	if (!bc)
-		return slice;
-	if (bt_cpu_holds(conf, cpu, now) && slice > conf->guard_slice_ns)
+	if (bt_holds(conf, bc, cpu, now) && slice > conf->guard_slice_ns)
 		slice = conf->guard_slice_ns;
 	left = bt_budget_left(conf, bc, now);
 	if (left && slice > left)
@@ -1316,12 +1318,12 @@ static bool bt_keep_prev(struct task_struct *prev)
 	return !head || (s64)(prev->scx.dsq_vtime - head->scx.dsq_vtime) <= 0;
 }
 
-/* Let @prev run on for a new slice from dispatch. */
+/* Let @prev run on @cpu (@bc its state) for a new slice from dispatch. */
 static void bt_refill_prev(const struct bt_conf *conf, struct task_struct *prev,
-			   s32 cpu, u64 now)
+			   struct bt_cpu *bc, s32 cpu, u64 now)
 {
 	struct bt_task *t = bpf_task_storage_get(&bt_tasks, prev, 0, 0);
-	u64 slice = bt_slice(conf, cpu, now);
+	u64 slice = bc ? bt_slice(conf, bc, cpu, now) : conf->slice_ns;
 
 	prev->scx.slice = t ? bt_grant_slice(prev, t, slice, now, false) :
 			      slice;
@@ -1348,7 +1350,7 @@ void BPF_STRUCT_OPS(bt_dispatch, s32 cpu, struct task_struct *prev)
 	 * CPU would starve until the watchdog ejects scx_bt. The server's
 	 * runtime is the bounded share offline work has under online load.
 	 */
-	holds = bt_cpu_holds(conf, cpu, now);
+	holds = bc && bt_holds(conf, bc, cpu, now);
 	if (holds && !bt_server_pick(cpu) && !bt_starving(conf, now)) {
 		/* What starts here without a dispatch is not let through. */
 		if (bc)
@@ -1367,7 +1369,7 @@ void BPF_STRUCT_OPS(bt_dispatch, s32 cpu, struct task_struct *prev)
 	 * again while it is counted there.
 	 */
 	if (bt_keep_prev(prev) && !bt_task_throttled(prev, false, now)) {
-		bt_refill_prev(conf, prev, cpu, now);
+		bt_refill_prev(conf, prev, bc, cpu, now);
 		return;
 	}
 	if (scx_bpf_dsq_move_to_local(BT_DSQ))
@@ -1380,7 +1382,7 @@ void BPF_STRUCT_OPS(bt_dispatch, s32 cpu, struct task_struct *prev)
 	 */
 	if (prev && (prev->scx.flags & SCX_TASK_QUEUED) &&
 	    bt_task_offline(prev) && bt_server_pick(cpu))
-		bt_refill_prev(conf, prev, cpu, now);
+		bt_refill_prev(conf, prev, bc, cpu, now);
 }
 
 void BPF_STRUCT_OPS(bt_runnable, struct task_struct *p, u64 enq_flags)
@@ -1463,7 +1465,7 @@ void BPF_STRUCT_OPS(bt_running, struct task_struct *p)
 		bc->run_start = now;
 		bc->run_cgid = t->cgid;
 		bc->local_pinned = false;
-		slice = bt_grant_slice(p, t, bt_slice(conf, cpu, now), now,
+		slice = bt_grant_slice(p, t, bt_slice(conf, bc, cpu, now), now,
 				       true);
 		if (p->scx.slice > slice)
 			p->scx.slice = slice;
@@ -1793,6 +1795,25 @@ static s32 bt_rescue_target(struct task_struct *p, s32 from, s32 drain)
 }
 
 /*
+ * Would sending @cpu's local queue back to the shared one move anything?
+ * Not if it holds only a task that may run there alone
+ * (bt_note_local_pinned()): its enqueue would put it straight back, and
+ * the kernel ejects a scheduler that re-enqueues a task 256 times
+ * without running it. The timer's paths to the shared queue, every
+ * 2 ms, would get there in half a second.
+ */
+static bool bt_locals_movable(s32 cpu)
+{
+	struct rq *rq = bpf_per_cpu_ptr(&runqueues, cpu);
+	struct bt_cpu *bc;
+
+	if (!rq || !rq->scx.local_dsq.nr)
+		return false;
+	bc = bt_get_cpu(cpu);
+	return !(bc && bc->local_pinned && rq->scx.local_dsq.nr <= 1);
+}
+
+/*
  * Mark the CPUs trapped for BT_TRAPPED_NS (a moment's trap is a server
  * about to start) and send their local queues back to the shared one;
  * returns the first, or -1.
@@ -1817,7 +1838,8 @@ static s32 bt_find_trapped(u64 now)
 		if (first < 0)
 			first = cpu;
 		nr_trapped++;
-		scx_bpf_dsq_reenq(SCX_DSQ_LOCAL_ON | cpu, 0);
+		if (bt_locals_movable(cpu))
+			scx_bpf_dsq_reenq(SCX_DSQ_LOCAL_ON | cpu, 0);
 	}
 	return first;
 }
@@ -2036,14 +2058,7 @@ static void bt_unpark(const struct bt_conf *conf, u64 now)
 /* Offline tasks wait in @cpu's local queue behind online work there. */
 static bool bt_locals_wait(s32 cpu)
 {
-	struct rq *rq = bpf_per_cpu_ptr(&runqueues, cpu);
-	struct bt_cpu *bc;
-
-	if (!rq || !rq->scx.local_dsq.nr || !bt_online_nr(cpu))
-		return false;
-	/* One that may run only there has nowhere else to go. */
-	bc = bt_get_cpu(cpu);
-	return !(bc && bc->local_pinned && rq->scx.local_dsq.nr <= 1);
+	return bt_online_nr(cpu) && bt_locals_movable(cpu);
 }
 
 /*
