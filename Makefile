@@ -75,7 +75,7 @@ tools: rootfs
 
 # scx_bt, the offline class's BPF scheduler (sched_bt/), for the 7.x kernel.
 sched-bt: rootfs
-	@echo "  BPF     scx_bt.bpf.o"
+	@echo "  BPF     scx_bt.bpf.o scx_floor.bpf.o"
 	@$(IN_ROOT) make -s -C /src/sched_bt O=/src/$(BUILD)/sched_bt \
 		KREL=$(call krel_of,7.)
 

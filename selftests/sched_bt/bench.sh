@@ -9,6 +9,9 @@
 #   alone    no offline work
 #   cfs      offline hogs as plain CFS tasks
 #   idle     offline hogs in a cpu.idle=1 cgroup (mainline)
+#   floor    (latency table only) offline hogs in an offline cgroup under
+#            scx_floor, the least a partial-mode sched_ext scheduler does
+#            (sched_bt/scx_floor.bpf.c): what any such scheduler costs
 #   scx_bt   offline hogs in an offline cgroup under scx_bt
 # 1. online wakeup latency: cyclictest --policy=other;
 #    pinned:   one cyclictest thread and one hog on CPU 0, CPU 1 idle
@@ -32,8 +35,9 @@
 # BENCH_ROUNDS (3): the latency table runs every row that many times,
 # the rounds one after the other, and prints each column's median (every
 # round's rows show as comments above it).
-# For development, BENCH_PINS ("1 0"), BENCH_MODES ("alone cfs idle
-# scx_bt") and BENCH_TABLES ("latency service") select rows and tables;
+# For development, BENCH_PINS ("1 0"), BENCH_MODES ("alone cfs idle floor
+# scx_bt"; floor is left out of the service table) and BENCH_TABLES
+# ("latency service") select rows and tables;
 # BENCH_COUNTERS=1 prints scx_bt's event counters (its .bss) after each
 # of its rows, read after the row's run, not during it; BENCH_TICKER_CPU=N
 # runs a task that wakes every BENCH_TICKER_US (2000) us on CPU N through
@@ -102,6 +106,25 @@ idle_ns() {
 }
 
 BENCH_CG=$CGROOT/stratos-bench
+FLOOR_OBJ=${BENCH_FLOOR_OBJ:-$here/../../build/sched_bt/scx_floor.bpf.o}
+FLOOR_PIN=/sys/fs/bpf/stratos-bench-floor
+
+# floor_start: load scx_floor; its link pinned keeps it loaded.
+floor_start() {
+	mkdir -p "$FLOOR_PIN"
+	bpftool struct_ops register "$FLOOR_OBJ" "$FLOOR_PIN" >/dev/null ||
+		{ echo "# cannot load $FLOOR_OBJ (make sched-bt builds it)"; return 1; }
+}
+
+# floor_stop: the link's last reference goes with its pin, and with it the
+# scheduler, once the kernel's disable work has run.
+floor_stop() {
+	[ -d "$FLOOR_PIN" ] || return 0
+	rm -rf "$FLOOR_PIN"
+	while [ "$(cat /sys/kernel/sched_ext/state 2>/dev/null)" = enabled ]; do
+		sleep 0.1
+	done
+}
 
 bench_cleanup() {
 	[ -d "$BENCH_CG" ] || return 0
@@ -119,6 +142,8 @@ mode_start() {
 	idle) echo 1 >"$BENCH_CG/cpu.idle" ;;
 	scx_bt) stratosctl cgroup set "$BENCH_CG" class=offline
 		stratosctl bt enable >/dev/null ;;
+	floor) stratosctl cgroup set "$BENCH_CG" class=offline
+		floor_start ;;
 	esac
 }
 
@@ -134,6 +159,7 @@ mode_stop() {
 		[ -z "${BENCH_COUNTERS:-}" ] || print_counters
 		stratosctl bt disable >/dev/null
 	fi
+	[ "$1" != floor ] || floor_stop
 	bench_cleanup
 }
 
@@ -224,21 +250,26 @@ median_rows() {
 # ratios: a table's rows (setup mode p50 p99 ..., comments skipped) on
 # stdin; per setup, scx_bt's and idle's p99 against idle's and alone's,
 # the issue's targets (scx_bt within 1.10x of both pinned, no worse than
-# idle unpinned), as comment lines under the table.
+# idle unpinned), and floor's against alone's and scx_bt's against
+# floor's (which part of scx_bt's cost any partial-mode scheduler has), as
+# comment lines under the table.
 ratios() {
 	awk '
 	/^#/ { next }
 	{ p99[$1, $2] = $4; if (!($1 in seen)) { seen[$1] = 1; order[++n] = $1 } }
 	function r(a, b) { return (a > 0 && b > 0) ? sprintf("%.2fx", a / b) : "-" }
 	END {
-		printf "# %-9s %12s %13s %11s\n", "p99 ratio", "scx_bt/idle",
-			"scx_bt/alone", "idle/alone"
+		printf "# %-9s %12s %13s %11s %12s %12s\n", "p99 ratio",
+			"scx_bt/idle", "scx_bt/alone", "idle/alone",
+			"floor/alone", "scx_bt/floor"
 		for (i = 1; i <= n; i++) {
 			s = order[i]
-			printf "# %-9s %12s %13s %11s\n", s,
+			printf "# %-9s %12s %13s %11s %12s %12s\n", s,
 				r(p99[s, "scx_bt"], p99[s, "idle"]),
 				r(p99[s, "scx_bt"], p99[s, "alone"]),
-				r(p99[s, "idle"], p99[s, "alone"])
+				r(p99[s, "idle"], p99[s, "alone"]),
+				r(p99[s, "floor"], p99[s, "alone"]),
+				r(p99[s, "scx_bt"], p99[s, "floor"])
 		}
 	}'
 }
@@ -389,6 +420,7 @@ cleanup() {
 	[ -z "$ticker_pid" ] || kill "$ticker_pid" 2>/dev/null
 	nginx_stop
 	stratosctl bt disable >/dev/null 2>&1
+	floor_stop
 	bench_cleanup
 	[ -z "$svc_dir" ] || rm -rf "$svc_dir"
 	unload_module
@@ -405,7 +437,7 @@ rounds=${BENCH_ROUNDS:-3}
 	echo "BENCH_ROUNDS must be a positive number of rounds, not '$rounds'" >&2
 	exit 2
 }
-modes=${BENCH_MODES:-alone cfs idle scx_bt}
+modes=${BENCH_MODES:-alone cfs idle floor scx_bt}
 tables=${BENCH_TABLES:-latency service}
 
 load_module
@@ -453,6 +485,7 @@ for pin in $pins; do
 		nginx_start 2 0-1 || exit 1
 	fi
 	for mode in $modes; do
+		[ "$mode" != floor ] || continue
 		guarded svc_row "$mode" "$pin" | tee -a "$svc_rows"
 	done
 	nginx_stop
