@@ -223,8 +223,9 @@ struct bt_task {
 	u64 bw_cgid;		/* nearest ancestor with a cpu.max quota; 0 none */
 	u64 bw_granted;		/* quota its slice took in advance ... */
 	u64 bw_period;		/* ... in the period that started then */
-	u64 pend_runtime;	/* statistics of preempted runs, not yet */
-	u64 pend_preempted;	/* in its cgroup's: bt_stats_fold() */
+	u64 pend_runtime;	/* statistics of preempted and expelled */
+	u64 pend_preempted;	/* runs, not yet in its cgroup's: */
+	u64 pend_expelled;	/* bt_stats_fold() */
 	bool resume;		/* waits to go on with its slice: bt_running() */
 };
 
@@ -1121,12 +1122,11 @@ static void bt_timer_hurry(void)
  * or may not migrate now, stays; the CPU then idles for nothing.
  */
 static bool bt_vacate_move(const struct bt_conf *conf, struct task_struct *p,
-			   u64 now, u64 enq_flags)
+			   struct bt_cpu *bc, s32 cpu, u64 now, u64 enq_flags)
 {
-	s32 cpu = scx_bpf_task_cpu(p), to;
-	struct bt_cpu *bc = bt_get_cpu(cpu);
+	s32 to;
 
-	if (!bc || now >= bc->vacate_until)
+	if (now >= bc->vacate_until)
 		return false;
 	to = bc->vacate_to;
 	if (to < 0 || to == cpu || to >= bt_nr_cpus() ||
@@ -1138,15 +1138,13 @@ static bool bt_vacate_move(const struct bt_conf *conf, struct task_struct *p,
 	return true;
 }
 
-/* Remember @p on its CPU if it may run there alone: bt_yield_held(). */
-static void bt_note_pinned(const struct task_struct *p)
+/*
+ * Remember @p on its CPU (@bc its state) if it may run there alone:
+ * bt_yield_held().
+ */
+static void bt_note_pinned(const struct task_struct *p, struct bt_cpu *bc)
 {
-	struct bt_cpu *bc;
-
-	if (p->nr_cpus_allowed != 1)
-		return;
-	bc = bt_get_cpu(scx_bpf_task_cpu(p));
-	if (bc)
+	if (p->nr_cpus_allowed == 1)
 		bc->pinned_pid = p->pid;
 }
 
@@ -1170,14 +1168,10 @@ static bool bt_alone_here(const struct task_struct *p, s32 cpu)
  * after 256 such re-enqueues of a pinned hog waiting beside an online
  * hog for its CPU's ext_server ("reenqueue limit", once in a check run).
  */
-static void bt_note_local_pinned(const struct task_struct *p, s32 cpu)
+static void bt_note_local_pinned(const struct task_struct *p,
+				 struct bt_cpu *bc)
 {
-	struct bt_cpu *bc;
-
-	if (p->nr_cpus_allowed != 1)
-		return;
-	bc = bt_get_cpu(cpu);
-	if (bc)
+	if (p->nr_cpus_allowed == 1)
 		bc->local_pinned = true;
 }
 
@@ -1185,15 +1179,22 @@ void BPF_STRUCT_OPS(bt_enqueue, struct task_struct *p, u64 enq_flags)
 {
 	struct bt_task *t = bpf_task_storage_get(&bt_tasks, p, 0, 0);
 	struct bt_conf *conf = bt_get_conf();
+	s32 cpu = scx_bpf_task_cpu(p);
+	struct bt_cpu *bc = bt_get_cpu(cpu);
 	u64 now = scx_bpf_now();
-	s32 cpu;
 
 	if (!conf)
 		return;
+	/* Never for a valid CPU: the shared queue loses no task. */
+	if (!bc) {
+		scx_bpf_dsq_insert_vtime(p, BT_DSQ, conf->slice_ns,
+					 p->scx.dsq_vtime, enq_flags);
+		return;
+	}
 	/* Whatever queue it goes to, it starts a new slice there. */
 	if (t)
 		t->resume = false;
-	bt_note_pinned(p);
+	bt_note_pinned(p, bc);
 	/* Its cgroup used its cpu.max quota: wait for the next period. */
 	if (bt_throttled(p, t, true, now)) {
 		scx_bpf_dsq_insert_vtime(p, BT_PARKED_DSQ, conf->slice_ns,
@@ -1201,9 +1202,8 @@ void BPF_STRUCT_OPS(bt_enqueue, struct task_struct *p, u64 enq_flags)
 		bt_timer_hurry();
 		return;
 	}
-	if (bt_vacate_move(conf, p, now, enq_flags))
+	if (bt_vacate_move(conf, p, bc, cpu, now, enq_flags))
 		return;
-	cpu = scx_bpf_task_cpu(p);
 	/*
 	 * A CPU about to idle with this task runnable (dispatch found
 	 * nothing else) keeps it, unless the CPU holds offline work back.
@@ -1215,8 +1215,8 @@ void BPF_STRUCT_OPS(bt_enqueue, struct task_struct *p, u64 enq_flags)
 	 * 20 us under icount.
 	 */
 	if (((enq_flags & SCX_ENQ_LAST) || bt_alone_here(p, cpu)) &&
-	    !bt_cpu_holds(conf, cpu, now)) {
-		bt_note_local_pinned(p, cpu);
+	    !bt_holds(conf, bc, cpu, now)) {
+		bt_note_local_pinned(p, bc);
 		scx_bpf_dsq_insert(p, SCX_DSQ_LOCAL, conf->slice_ns, enq_flags);
 		return;
 	}
@@ -1303,26 +1303,30 @@ static void bt_charge_bw(struct task_struct *p, struct bt_task *t, u64 used)
 
 /*
  * Add @used ns of runtime to @st, a cgroup's statistics, with what @t's
- * preempted stops left pending (bt_stopping()). Those stay in the task
- * until its next stop for another reason (it sleeps, its slice of at
- * most slice_ns ends, it is expelled or vacates), a refill by dispatch,
- * a cgroup move, or its leaving the class or scx_bt's unloading
- * (bt_disable()).
+ * preempted and expelled stops left pending (bt_stopping()). Those stay
+ * in the task until it starts a new slice (not the one a preemption
+ * left it: bt_start_slice()) or stops for another reason (it sleeps, its
+ * slice ends, it vacates), a refill by dispatch, a cgroup move, or its
+ * leaving the class or scx_bt's unloading (bt_disable()).
  */
 static void bt_stats_fold(struct bt_cg_stats *st, struct bt_task *t, u64 used)
 {
-	u64 preempted = 0;
+	u64 preempted = 0, expelled = 0;
 
 	if (t) {
 		used += t->pend_runtime;
 		preempted = t->pend_preempted;
+		expelled = t->pend_expelled;
 		t->pend_runtime = 0;
 		t->pend_preempted = 0;
+		t->pend_expelled = 0;
 	}
 	if (used)
 		__sync_fetch_and_add(&st->runtime_ns, used);
 	if (preempted)
 		__sync_fetch_and_add(&st->preempted, preempted);
+	if (expelled)
+		__sync_fetch_and_add(&st->expelled, expelled);
 }
 
 /*
@@ -1479,9 +1483,24 @@ static void bt_clock_fix(s32 cpu)
 	__sync_fetch_and_add(&nr_clock_kicks, 1);
 }
 
+/* Fold what @t, a task's storage, holds of its cgroup's statistics in. */
+static void bt_task_stats_flush(struct bt_task *t)
+{
+	struct bt_cg_stats *st;
+
+	if (!t->cgid ||
+	    (!t->pend_runtime && !t->pend_preempted && !t->pend_expelled))
+		return;
+	st = bt_cg_stats(t->cgid);
+	if (st)
+		bt_stats_fold(st, t, 0);
+}
+
 /*
  * @p starts a slice on @cpu (@bc its state): its cgroup and weight, looked
  * up again only after a move or a reweight, and the slice it may have.
+ * What its last slices' preemptions and expulsions left in @t reaches its
+ * cgroup's statistics here, on its own way in, not on online work's.
  */
 static void bt_start_slice(const struct bt_conf *conf, struct task_struct *p,
 			   struct bt_task *t, struct bt_cpu *bc, s32 cpu,
@@ -1491,6 +1510,7 @@ static void bt_start_slice(const struct bt_conf *conf, struct task_struct *p,
 
 	if (!t->cgid)
 		t->cgid = bt_task_cgid(p);
+	bt_task_stats_flush(t);
 	/* Both generations only grow: their sum changes when either does. */
 	wgen = conf->weights_gen + READ_ONCE(cw_gen);
 	if (!t->weight || t->weights_gen != wgen) {
@@ -1654,9 +1674,11 @@ static void bt_preempted(struct task_struct *p, struct bt_task *t,
  * kick and vacating end its slice first, and the kick counts as
  * "expelled". In the pinned cyclictest benchmark row, every wakeup of the
  * online task takes this path, before the online task's first
- * instruction: there the run and the count wait in the task's storage
- * (bt_stats_fold()), as the statistics' hash lookup was a quarter of this
- * callback (1.2 of 5.1 us, bpf_stats, that row under icount).
+ * instruction, as beside SMT siblings every start of online work takes
+ * it for the expelled task: there the run and the count wait in the
+ * task's storage (bt_stats_fold()), as the statistics' hash lookup was a
+ * quarter of this callback (1.2 of 5.1 us, bpf_stats, that row under
+ * icount).
  */
 void BPF_STRUCT_OPS(bt_stopping, struct task_struct *p, bool runnable)
 {
@@ -1664,7 +1686,7 @@ void BPF_STRUCT_OPS(bt_stopping, struct task_struct *p, bool runnable)
 	struct bt_task *t;
 	struct bt_cpu *bc;
 	u64 now = scx_bpf_now();
-	bool preempted;
+	bool preempted, kicked;
 	s32 cpu;
 
 	cpu = scx_bpf_task_cpu(p);
@@ -1676,19 +1698,22 @@ void BPF_STRUCT_OPS(bt_stopping, struct task_struct *p, bool runnable)
 		return;
 	t = bpf_task_storage_get(&bt_tasks, p, 0, 0);
 	preempted = runnable && p->scx.slice;
-	if (preempted && t && !READ_ONCE(bc->smt_kicked)) {
+	kicked = READ_ONCE(bc->smt_kicked);
+	if (kicked)
+		WRITE_ONCE(bc->smt_kicked, 0);
+	if (t && runnable && (preempted || kicked)) {
 		bt_charge(p, t, NULL, bc, now);
-		t->pend_preempted++;
+		if (kicked)
+			t->pend_expelled++;
+		else
+			t->pend_preempted++;
 	} else {
 		st = bt_cg_stats(bc->run_cgid);
 		bt_charge(p, t, st, bc, now);
-		if (READ_ONCE(bc->smt_kicked)) {
-			WRITE_ONCE(bc->smt_kicked, 0);
-			if (st && runnable)
-				__sync_fetch_and_add(&st->expelled, 1);
-		} else if (st && preempted) {
+		if (st && kicked && runnable)
+			__sync_fetch_and_add(&st->expelled, 1);
+		else if (st && preempted)
 			__sync_fetch_and_add(&st->preempted, 1);
-		}
 	}
 	bc->run_start = 0;
 	/* Preempted or out of slice: it waits again from now. */
@@ -1696,18 +1721,6 @@ void BPF_STRUCT_OPS(bt_stopping, struct task_struct *p, bool runnable)
 		t->wait_since = now;
 	if (preempted)
 		bt_preempted(p, t, bc, cpu, now);
-}
-
-/* Fold what @t, a task's storage, holds of its cgroup's statistics in. */
-static void bt_task_stats_flush(struct bt_task *t)
-{
-	struct bt_cg_stats *st;
-
-	if (!t->cgid || (!t->pend_runtime && !t->pend_preempted))
-		return;
-	st = bt_cg_stats(t->cgid);
-	if (st)
-		bt_stats_fold(st, t, 0);
 }
 
 /* @p leaves scx_bt: it left the class or exits, or scx_bt unloads. */
