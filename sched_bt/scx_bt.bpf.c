@@ -627,17 +627,98 @@ static bool bt_online_may_come(s32 cpu, s32 self)
 }
 
 /*
- * A CPU other than @self with online work queued behind online work that
- * could run on @self, or -1.
+ * The CPUs with online work queued behind online work (bt_online_nr() of 2
+ * or more), a bit each, as one CPU found them at waiting_scan_ns. Every
+ * offline task's tick asks where online work waits (bt_tick()), and so do
+ * held CPUs' dispatches: a walk of every runqueue for each would cost the
+ * node work that grows with the square of its CPUs, on every tick. So one
+ * CPU walks them at most every BT_WAITING_SCAN_NS (half a tick at the
+ * Debian kernels' 250 Hz: at most two walks per tick on the whole node)
+ * and the others read its bits; online work that starts waiting is seen
+ * up to that much later, against the two ticks vacating waits for it
+ * anyway. Written and read without a lock: a reader may see a walk half
+ * done, and checks each CPU it finds there again.
  */
-static s32 bt_online_waiting(s32 self)
-{
-	s32 cpu;
+#define BT_WAITING_SCAN_NS	(2000ULL * 1000)
+#define BT_CPU_WORDS		(BT_MAX_CPUS / 64)
 
-	bpf_for(cpu, 0, bt_nr_cpus()) {
-		if (cpu != self && bt_online_nr(cpu) >= 2 &&
-		    bt_online_may_come(cpu, self))
-			return cpu;
+static u64 waiting_cpus[BT_CPU_WORDS];
+static u64 waiting_scan_ns;
+/* Walks of every runqueue for waiting online work (bt_waiting_scan()). */
+u64 nr_waiting_scans;
+
+/* Walk the runqueues for waiting online work, unless a CPU did lately. */
+static void bt_waiting_scan(u64 now)
+{
+	u64 last = READ_ONCE(waiting_scan_ns), bits = 0;
+	s32 nr = bt_nr_cpus(), cpu;
+
+	/* Signed: another CPU's clock may have set it a little ahead. */
+	if ((s64)(now - last) < (s64)BT_WAITING_SCAN_NS ||
+	    !__sync_bool_compare_and_swap(&waiting_scan_ns, last, now))
+		return;
+	bpf_for(cpu, 0, nr) {
+		if (bt_online_nr(cpu) >= 2)
+			bits |= 1ULL << (cpu & 63);
+		if ((cpu & 63) == 63 || cpu == nr - 1) {
+			WRITE_ONCE(waiting_cpus[(cpu >> 6) & (BT_CPU_WORDS - 1)],
+				   bits);
+			bits = 0;
+		}
+	}
+	__sync_fetch_and_add(&nr_waiting_scans, 1);
+}
+
+/* The index of the lowest bit set in @x, which is not 0. */
+static __always_inline s32 bt_lowest_bit(u64 x)
+{
+	s32 n = 0;
+
+	if (!(x & 0xffffffffULL)) {
+		n += 32;
+		x >>= 32;
+	}
+	if (!(x & 0xffff)) {
+		n += 16;
+		x >>= 16;
+	}
+	if (!(x & 0xff)) {
+		n += 8;
+		x >>= 8;
+	}
+	if (!(x & 0xf)) {
+		n += 4;
+		x >>= 4;
+	}
+	if (!(x & 0x3)) {
+		n += 2;
+		x >>= 2;
+	}
+	return n + !(x & 0x1);
+}
+
+/*
+ * A CPU other than @self with online work queued behind online work that
+ * could run on @self, or -1. Only CPUs in the last walk's bits are looked
+ * at, each again as it is now.
+ */
+static s32 bt_online_waiting(s32 self, u64 now)
+{
+	s32 nwords = (bt_nr_cpus() + 63) >> 6, w, i, cpu;
+	u64 bits;
+
+	bt_waiting_scan(now);
+	bpf_for(w, 0, nwords) {
+		bits = READ_ONCE(waiting_cpus[w & (BT_CPU_WORDS - 1)]);
+		bpf_for(i, 0, 64) {
+			if (!bits)
+				break;
+			cpu = (w << 6) + bt_lowest_bit(bits);
+			bits &= bits - 1;
+			if (cpu != self && bt_online_nr(cpu) >= 2 &&
+			    bt_online_may_come(cpu, self))
+				return cpu;
+		}
 	}
 	return -1;
 }
@@ -703,7 +784,7 @@ static void bt_yield_held(const struct bt_conf *conf, s32 cpu,
 {
 	if (!conf->vacate_ns || !bc || !bc->pinned_pid)
 		return;
-	if (bt_online_waiting(cpu) < 0) {
+	if (bt_online_waiting(cpu, now) < 0) {
 		bc->yield_wait_since = 0;
 		return;
 	}
@@ -1595,16 +1676,36 @@ static bool bt_cpu_free(const struct bt_conf *conf, s32 cpu, u64 now)
 	return rq && !rq->nr_running && !bt_cpu_holds(conf, cpu, now);
 }
 
-/* Is a CPU other than @self (-1: any) free to run offline work now? */
-static bool bt_other_cpu_free(const struct bt_conf *conf, s32 self, u64 now)
+/* Is any CPU free to run offline work now? For the timer: a walk. */
+static bool bt_any_cpu_free(const struct bt_conf *conf, u64 now)
 {
 	s32 cpu;
 
 	bpf_for(cpu, 0, bt_nr_cpus()) {
-		if (cpu != self && bt_cpu_free(conf, cpu, now))
+		if (bt_cpu_free(conf, cpu, now))
 			return true;
 	}
 	return false;
+}
+
+/*
+ * Could @p run at once on a CPU other than @self? This runs on an online
+ * task's wakeup (bt_preempted()), where a walk of every runqueue would
+ * grow with the machine: the kernel's mask of idle CPUs answers instead,
+ * and one idle CPU @p may use, taken in turn, is checked for a hold. If
+ * that one holds offline work back while another would not, the timer
+ * finds the other (bt_return_locals()).
+ */
+static bool bt_idle_cpu_for(const struct bt_conf *conf,
+			    const struct task_struct *p, s32 self, u64 now)
+{
+	const struct cpumask *idle = scx_bpf_get_idle_cpumask();
+	s32 cpu;
+
+	cpu = bpf_cpumask_any_and_distribute(idle, p->cpus_ptr);
+	scx_bpf_put_idle_cpumask(idle);
+	return cpu < bt_nr_cpus() && cpu != self &&
+	       !bt_cpu_holds(conf, cpu, now);
 }
 
 /*
@@ -1633,7 +1734,7 @@ static bool bt_release_preempted(const struct task_struct *p,
 		bc->local_pinned = true;
 		return false;
 	}
-	return bt_other_cpu_free(conf, cpu, now);
+	return bt_idle_cpu_for(conf, p, cpu, now);
 }
 
 /*
@@ -1822,7 +1923,7 @@ void BPF_STRUCT_OPS(bt_tick, struct task_struct *p)
 	 * keeps the fair class's idle balancing away: it leaves the ext
 	 * class for a while instead.
 	 */
-	waiting = bt_online_waiting(cpu);
+	waiting = bt_online_waiting(cpu, now);
 	if (waiting < 0) {
 		bc->wait_ticks = 0;
 		return;
@@ -2054,7 +2155,7 @@ static s32 bt_held_blocks(const struct bt_conf *conf, s32 cpu, u64 now)
 	    rq->nr_running != rq->scx.nr_running ||
 	    !bt_cpu_holds(conf, cpu, now))
 		return -1;
-	return bt_online_waiting(cpu);
+	return bt_online_waiting(cpu, now);
 }
 
 /* Is online work queued behind online work anywhere? */
@@ -2195,7 +2296,7 @@ static void bt_return_locals(const struct bt_conf *conf, u64 now)
 {
 	s32 cpu;
 
-	if (!bt_other_cpu_free(conf, -1, now))
+	if (!bt_any_cpu_free(conf, now))
 		return;
 	bpf_for(cpu, 0, bt_nr_cpus()) {
 		if (bt_locals_wait(cpu)) {

@@ -691,6 +691,46 @@ test_scx_bt_timer_pace() {
 	[ $((h3 - h2)) -gt 0 ] || fail "held work did not bring the timer forward"
 }
 
+# Local timer interrupts on every CPU so far (ticks, mostly).
+local_timer_irqs() {
+	awk '$1 == "LOC:" { for (i = 2; i <= NF; i++) if ($i ~ /^[0-9]+$/) s += $i }
+	     END { print s + 0 }' /proc/interrupts
+}
+
+# Each tick of an offline task asks where online work waits; one CPU walks
+# the runqueues for all of them, at most every 2 ms (bt_waiting_scan()).
+# With an offline hog on each of 4 CPUs at 250 Hz, that is at most half as
+# many walks as ticks, where a walk per tick on each CPU would be as many:
+# the case wants at most three for four.
+test_scx_bt_offline_waiting_walk_shared() {
+	local off n cpu l0 l1 w0 w1 ticks walks
+	bt_setup
+	BT_KEEP=1
+	n=$(nproc)
+	[ "$n" -ge 4 ] || skip "needs 4 CPUs, has $n"
+	off=$(bt_cg off)
+	stratosctl cgroup set "$off" class=offline
+	bt_enable smt-expel off
+	for cpu in $(seq 0 $((n - 1))); do
+		hog "$off" "$cpu" >/dev/null
+	done
+	sleep 0.5
+	l0=$(local_timer_irqs)
+	read -r w0 <<<"$(bt_counters nr_waiting_scans)"
+	sleep 2
+	l1=$(local_timer_irqs)
+	read -r w1 <<<"$(bt_counters nr_waiting_scans)"
+	stratosctl bt set smt-expel on
+	ticks=$((l1 - l0))
+	walks=$((w1 - w0))
+	echo "in 2 s: $ticks local timer interrupts on $n CPUs, $walks walks"
+	[ "$ticks" -gt 0 ] || fail "no local timer interrupt counted"
+	[ "$walks" -gt 0 ] ||
+		fail "no walk for waiting online work: the ticks did not ask"
+	[ $((walks * 4)) -le $((ticks * 3)) ] ||
+		fail "$walks walks for $ticks ticks: the CPUs do not share them"
+}
+
 # cpu.max of an offline cgroup holds under scx_bt as it does for fair
 # tasks (the kernel leaves its enforcement to ext schedulers): set before
 # enable, changed at run time, and lifted; the limit sits on the parent of
@@ -819,6 +859,7 @@ run_test "scx_bt: weights from cpu.weight below an offline cgroup" test_scx_bt_o
 run_test "scx_bt: offline budget, changed at run time" test_scx_bt_offline_budget
 run_test "scx_bt: offline cgroup cpu.max, changed at run time" test_scx_bt_offline_cpu_max
 run_test "scx_bt: the timer slows down with nothing to watch" test_scx_bt_timer_pace
+run_test "scx_bt: CPUs share one walk for waiting online work (offline)" test_scx_bt_offline_waiting_walk_shared
 run_test "fallback: forced ejection falls back to cpu.idle" test_fallback_scx_bt_ejected
 run_test "scx_bt: sustained online load, no ejection" test_scx_bt_sustained_online_no_ejection
 run_test "scx_bt: rmmod and disable while offline tasks run" test_scx_bt_rmmod_and_disable_under_load
