@@ -284,11 +284,17 @@ bt_yields() {
 	cat /sys/module/stratos/parameters/bt_yields 2>/dev/null || echo 0
 }
 
-# prog_cost: what scx_bt's tracepoint programs cost per run (bt_switch on
-# every context switch, bt_wakeup on every wakeup), by the kernel's own
-# BPF run-time statistics, while nginx serves with the expeller on and the
-# offline hog runs. Under TCG these are emulated nanoseconds, an upper
-# bound of the native cost.
+# bt_progs: every program of scx_bt (its names start with bt_), as JSON.
+bt_progs() {
+	bpftool -j prog show | jq -c '.[] | select(.name // "" | startswith("bt_"))'
+}
+
+# prog_cost: what scx_bt's programs cost per run, by the kernel's own BPF
+# run-time statistics, while nginx serves with the expeller on and the
+# offline hog runs: the tracepoint programs (bt_switch on every context
+# switch, bt_wakeup on every wakeup) and the callbacks the kernel made on
+# the offline task's way in and out (those that ran). Under TCG these are
+# emulated nanoseconds, an upper bound of the native cost.
 prog_cost() {
 	local stats
 	stratosctl bt set smt-expel on >/dev/null
@@ -296,13 +302,14 @@ prog_cost() {
 	hog "$OFF_CG" 1 >/dev/null
 	disown
 	sysctl -q kernel.bpf_stats_enabled=1
-	stats=$(bpftool -j prog show name bt_switch; bpftool -j prog show name bt_wakeup)
+	stats=$(bt_progs)
 	sleep "$secs"
-	stats="$stats $(bpftool -j prog show name bt_switch; bpftool -j prog show name bt_wakeup)"
+	stats="$stats $(bt_progs)"
 	sysctl -q kernel.bpf_stats_enabled=0
-	echo "$stats" | jq -rs 'group_by(.name)[] |
+	echo "$stats" | jq -rs 'group_by(.name)[] | select(length == 2) |
 		((.[1].run_cnt // 0) - (.[0].run_cnt // 0)) as $n |
 		((.[1].run_time_ns // 0) - (.[0].run_time_ns // 0)) as $t |
+		select($n > 0) |
 		"# \(.[0].name): \($n) runs in '"$secs"' s (nginx, expel-on), \(if $n > 0 then ($t / $n | floor) else 0 end) ns per run"'
 	kill_cg "$ON_CG"
 	empty_cg "$OFF_CG"
