@@ -1623,6 +1623,19 @@ static bool bt_resumes(struct bt_task *t)
 	       t->bw_gen == READ_ONCE(bw_gen);
 }
 
+/*
+ * An offline task starts: note it for the guard (bt_starving_any()). Every
+ * CPU's starts would write that one cache line, and take it from the
+ * others, so a start writes it only once it is a sixteenth of starve_ns
+ * old (62 ms by default): the guard then acts up to that much early.
+ */
+static void bt_note_run(const struct bt_conf *conf, u64 now)
+{
+	/* Signed: another CPU's clock may have set it a little ahead. */
+	if ((s64)(now - READ_ONCE(last_run_ns)) >= (s64)(conf->starve_ns >> 4))
+		WRITE_ONCE(last_run_ns, now);
+}
+
 void BPF_STRUCT_OPS(bt_running, struct task_struct *p)
 {
 	struct bt_conf *conf = bt_get_conf();
@@ -1634,10 +1647,12 @@ void BPF_STRUCT_OPS(bt_running, struct task_struct *p)
 
 	if ((s64)(p->scx.dsq_vtime - vtime_now) > 0)
 		vtime_now = p->scx.dsq_vtime;
-	WRITE_ONCE(last_run_ns, now);
+	if (!conf)
+		return;
+	bt_note_run(conf, now);
 	t = bpf_task_storage_get(&bt_tasks, p, 0,
 				 BPF_LOCAL_STORAGE_GET_F_CREATE);
-	if (!t || !conf)
+	if (!t)
 		return;
 	cpu = scx_bpf_task_cpu(p);
 	bt_clock_fix(cpu);
