@@ -191,7 +191,7 @@ struct bt_cpu {
 	u64 win_used;
 	u64 run_start;
 	u64 run_cgid;		/* cgroup of the offline task running here */
-	bool local_pinned;	/* it waits alone in the local queue */
+	bool local_pinned;	/* the preempted task waits here, alone */
 	bool let_through;	/* dispatch let offline work past a hold */
 	u32 wait_ticks;		/* consecutive ticks online work waited */
 	u32 smt_kicked;		/* the expeller kicked the offline task here */
@@ -1241,21 +1241,6 @@ static bool bt_alone_here(const struct task_struct *p, s32 cpu)
 	return rq && rq->scx.nr_running == 1 && !rq->scx.local_dsq.nr;
 }
 
-/*
- * @p, allowed on @cpu alone, waits there alone in the local queue: the
- * timer must not send it back to the shared queue (bt_locals_movable()),
- * whose enqueue would only put it here again. Behind online work that
- * would go on every 2 ms until the task ran: the kernel ejected scx_bt
- * after 256 such re-enqueues of a pinned hog waiting beside an online
- * hog for its CPU's ext_server ("reenqueue limit", once in a check run).
- */
-static void bt_note_local_pinned(const struct task_struct *p,
-				 struct bt_cpu *bc)
-{
-	if (p->nr_cpus_allowed == 1)
-		bc->local_pinned = true;
-}
-
 void BPF_STRUCT_OPS(bt_enqueue, struct task_struct *p, u64 enq_flags)
 {
 	struct bt_task *t = bpf_task_storage_get(&bt_tasks, p, 0, 0);
@@ -1297,7 +1282,6 @@ void BPF_STRUCT_OPS(bt_enqueue, struct task_struct *p, u64 enq_flags)
 	 */
 	if (((enq_flags & SCX_ENQ_LAST) || bt_alone_here(p, cpu)) &&
 	    !bt_holds(conf, bc, cpu, now)) {
-		bt_note_local_pinned(p, bc);
 		scx_bpf_dsq_insert(p, SCX_DSQ_LOCAL, conf->slice_ns, enq_flags);
 		return;
 	}
@@ -2034,22 +2018,48 @@ static s32 bt_rescue_target(struct task_struct *p, s32 from, s32 drain)
 }
 
 /*
+ * The task at the head of @rq's local queue, read without its lock (a
+ * moment's view), or NULL. The kernel keeps no first_task for built-in
+ * queues, and a list node is no pointer the verifier lets one walk back
+ * from to its task: read the node's address, step back to the task, and
+ * read that as a task, fault-safe (bpf_core_cast()). Tasks are freed after
+ * an RCU grace period, which a BPF program's run lies within.
+ */
+static struct task_struct *bt_local_head(struct rq *rq)
+{
+	struct list_head *list = &rq->scx.local_dsq.list;
+	struct list_head *node = BPF_CORE_READ(list, next);
+
+	if (!node || node == list)
+		return NULL;
+	return bpf_core_cast((void *)node -
+			     bpf_core_field_offset(struct task_struct,
+						   scx.dsq_list.node),
+			     struct task_struct);
+}
+
+/*
  * Would sending @cpu's local queue back to the shared one move anything?
- * Not if it holds only a task that may run there alone
- * (bt_note_local_pinned()): its enqueue would put it straight back, and
- * the kernel ejects a scheduler that re-enqueues a task 256 times
- * without running it. The timer's paths to the shared queue, every
- * 2 ms, would get there in half a second.
+ * Not if its head may run only there: a task allowed on that CPU alone,
+ * whose enqueue puts it straight back, or one that sticks
+ * (bt_task_sticks()), which the kernel puts back without asking scx_bt.
+ * The kernel ejects a scheduler that re-enqueues a task 256 times
+ * without running it, and the timer's paths to the shared queue, every
+ * 2 ms, would get there in half a second: an offline task killed behind
+ * online work exits from its CPU's local queue, run by that CPU's
+ * ext_server alone (the debug kernel's slow exit once got a task queued
+ * with it there ejected so, "reenqueue limit", in a check run). A task
+ * that could move, queued behind such a head, waits for it.
  */
 static bool bt_locals_movable(s32 cpu)
 {
 	struct rq *rq = bpf_per_cpu_ptr(&runqueues, cpu);
-	struct bt_cpu *bc;
+	struct task_struct *head;
 
 	if (!rq || !rq->scx.local_dsq.nr)
 		return false;
-	bc = bt_get_cpu(cpu);
-	return !(bc && bc->local_pinned && rq->scx.local_dsq.nr <= 1);
+	head = bt_local_head(rq);
+	return head && head->nr_cpus_allowed > 1 && !bt_task_sticks(head);
 }
 
 /*

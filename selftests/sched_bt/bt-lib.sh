@@ -182,6 +182,20 @@ bt_stat() {
 		'[.[] | select(.path == $p) | .[$f]] | add // 0'
 }
 
+# The kernel's count of tasks re-enqueued again without running between
+# (SCX_EV_REENQ_REPEAT), or nothing if it keeps none.
+reenq_repeats() {
+	awk '$1 == "SCX_EV_REENQ_REPEAT" { print $2 }' \
+		/sys/kernel/sched_ext/root/events 2>/dev/null
+}
+
+# exited PID: is PID gone, or a zombie?
+exited() {
+	local st
+	st=$(ps -o stat= -p "$1" 2>/dev/null)
+	[ -z "$st" ] || [ "${st#Z}" != "$st" ]
+}
+
 # bt_counters NAME...: scx_bt's event counters of those names (nr_* in
 # its .bss, found through bt_switch's maps), space separated, 0 if absent.
 bt_counters() {

@@ -733,6 +733,72 @@ test_scx_bt_offline_waiting_walk_shared() {
 		fail "$walks walks for $ticks ticks: the CPUs do not share them"
 }
 
+# fat_task CG CPUS: a busy loop in CG on CPUS that first fills 256 MiB,
+# so that its exit, which frees them, takes a while; its pid on stdout.
+fat_task() {
+	taskset -c "$2" sh -c "echo \$\$ >$1/cgroup.procs; exec python3 -c '
+b = b\"x\" * (256 << 20)
+while True:
+    pass
+'" >/dev/null 2>&1 &
+	echo $!
+}
+
+# Has PID touched at least 200 MiB?
+filled() {
+	local kb
+	kb=$(awk '/^VmRSS:/ { print $2 }' "/proc/$1/status" 2>/dev/null)
+	[ "${kb:-0}" -ge 204800 ]
+}
+
+# A killed offline task exits wherever it is queued, and once its exit has
+# begun the kernel puts it straight back on its CPU's local queue whenever
+# it stops, without asking scx_bt. Behind online work on that CPU it runs
+# only from the ext_server there. While other CPUs idle, the timer sends
+# local queues back to the shared one every 2 ms (bt_return_locals()):
+# such a task only comes back, re-enqueued once more without running, and
+# the kernel ejects a scheduler that does that to a task 256 times
+# ("reenqueue limit", once in a check run of the debug kernel, whose
+# exits are slow). Here a task allowed on CPUs 1 and 2, both busy with
+# online hogs, CPUs 0 and 3 idle, is killed after filling 256 MiB, with
+# the ext_server at 5 ms a second: its exit is preempted midway and waits
+# seconds in a local queue. The case wants no ejection and the kernel's
+# count of repeated re-enqueues (SCX_EV_REENQ_REPEAT) below 32.
+test_scx_bt_offline_killed_exit() {
+	local on off p r0 r1 t0
+	bt_setup
+	[ "$(nproc)" -ge 4 ] || skip "needs 4 CPUs, has $(nproc)"
+	on=$(bt_cg on)
+	off=$(bt_cg off)
+	stratosctl cgroup set "$off" class=offline
+	# The ext_server's runtime is chosen at load: not the default, so
+	# loaded afresh here and unloaded after.
+	stratosctl bt disable >/dev/null 2>&1 || true
+	bt_enable smt-expel off ext-server 5000
+	[ -n "$(reenq_repeats)" ] ||
+		skip "the kernel counts no repeated re-enqueues (SCX_EV_REENQ_REPEAT)"
+	hog "$on" 1 >/dev/null
+	hog "$on" 2 >/dev/null
+	# Filled as online work on idle CPU 3, then made offline on 1-2.
+	p=$(fat_task "$on" 3)
+	wait_for 60 filled "$p" || fail "task $p did not fill its memory in 60 s"
+	taskset -pc 1,2 "$p" >/dev/null
+	echo "$p" >"$off/cgroup.procs"
+	wait_policy "$p" $SCHED_EXT
+	sleep 2
+	r0=$(reenq_repeats)
+	t0=$SECONDS
+	kill -9 "$p"
+	wait_for 60 exited "$p" || fail "killed offline task $p did not exit in 60 s"
+	r1=$(reenq_repeats)
+	echo "the killed offline task exited in $((SECONDS - t0)) s;" \
+		"repeated re-enqueues: $((r1 - r0))"
+	[ "$(cat /sys/kernel/sched_ext/state)" = enabled ] ||
+		fail "scx_bt is gone: $(bt_ejections | tail -n 1)"
+	[ $((r1 - r0)) -lt 32 ] ||
+		fail "$((r1 - r0)) repeated re-enqueues while a killed offline task exited"
+}
+
 # cpu.max of an offline cgroup holds under scx_bt as it does for fair
 # tasks (the kernel leaves its enforcement to ext schedulers): set before
 # enable, changed at run time, and lifted; the limit sits on the parent of
@@ -862,6 +928,7 @@ run_test "scx_bt: offline budget, changed at run time" test_scx_bt_offline_budge
 run_test "scx_bt: offline cgroup cpu.max, changed at run time" test_scx_bt_offline_cpu_max
 run_test "scx_bt: the timer slows down with nothing to watch" test_scx_bt_timer_pace
 run_test "scx_bt: CPUs share one walk for waiting online work (offline)" test_scx_bt_offline_waiting_walk_shared
+run_test "scx_bt: a killed offline task exits behind online work without re-enqueue storms" test_scx_bt_offline_killed_exit
 run_test "fallback: forced ejection falls back to cpu.idle" test_fallback_scx_bt_ejected
 run_test "scx_bt: sustained online load, no ejection" test_scx_bt_sustained_online_no_ejection
 run_test "scx_bt: rmmod and disable while offline tasks run" test_scx_bt_rmmod_and_disable_under_load

@@ -223,13 +223,6 @@ test_smt_expel_at_switch() {
 		fail "bt stats count $((e1 - e0)) expulsions for $n bursts"
 }
 
-# exited PID: is PID gone, or a zombie?
-exited() {
-	local st
-	st=$(ps -o stat= -p "$1" 2>/dev/null)
-	[ -z "$st" ] || [ "${st#Z}" != "$st" ]
-}
-
 # An offline task killed while its CPU holds offline work back beside an
 # online sibling runs its exit when the guard or the ext_server lets it
 # through. An exiting task then goes straight back to its CPU's local
@@ -240,7 +233,7 @@ exited() {
 # a benchmark boot, whose rows kill their hogs, sat in such a row for 10
 # minutes. Now it is left to run out: no kicks, and a prompt exit.
 test_smt_offline_exit_beside_online() {
-	local sib off on p p2 o k0 k1 t0
+	local sib off on p p2 o k0 k1 t0 r0 r1
 	smt_need
 	smt_keep_on_pass
 	smt_cgroups
@@ -251,13 +244,16 @@ test_smt_offline_exit_beside_online() {
 	wait_policy "$p" $SCHED_EXT
 	sleep 1
 	read -r k0 _ _ <<<"$(bss_counts)"
+	r0=$(reenq_repeats)
 	t0=$SECONDS
 	kill "$p"
 	# Another offline task queued there, as when a job replaces one.
 	p2=$(hog "$off" "$sib")
 	wait_for 20 exited "$p" || fail "the killed offline hog did not exit in 20 s"
 	read -r k1 _ _ <<<"$(bss_counts)"
-	echo "the offline hog exited $((SECONDS - t0)) s after kill, $((k1 - k0)) kicks"
+	r1=$(reenq_repeats)
+	echo "the offline hog exited $((SECONDS - t0)) s after kill, $((k1 - k0)) kicks," \
+		"$((${r1:-0} - ${r0:-0})) repeated re-enqueues"
 	[ $((k1 - k0)) -lt 200 ] || fail "$((k1 - k0)) kicks while a killed offline hog exited"
 	kill "$o" "$p2"
 }
