@@ -196,6 +196,8 @@ struct bt_cpu {
 	u32 wait_ticks;		/* consecutive ticks online work waited */
 	u32 smt_kicked;		/* the expeller kicked the offline task here */
 	u64 online_left;	/* when online work last left this CPU */
+	u64 parked_at;		/* when offline work last came to wait in
+				 * the local queue behind online work */
 	u64 online_woken;	/* when online work last woke to run here;
 				 * 0 once it started (bt_wakeup()) */
 	u64 trapped_since;	/* timer only: see bt_rescue() */
@@ -301,8 +303,11 @@ u64 nr_wake_kicks;
  * the kicks they sent, for debugging (bpftool map dump).
  */
 u64 nr_timer_runs, nr_timer_lazy, nr_timer_hurries, nr_timer_kicks;
-/* Offline tasks vacating moved away, and local queues sent back. */
-u64 nr_vacate_moves, nr_local_returns;
+/*
+ * Offline tasks vacating moved away, and local queues sent back: by the
+ * timer, and by a CPU about to idle (bt_pull_parked()).
+ */
+u64 nr_vacate_moves, nr_local_returns, nr_idle_pulls;
 /* CPUs found trapped, and tasks moved off them (see bt_rescue()). */
 u64 nr_trapped, nr_rescued;
 /* Pinned offline tasks asked to leave SCHED_EXT for a while (bt_yield). */
@@ -1173,6 +1178,22 @@ s32 BPF_STRUCT_OPS(bt_select_cpu, struct task_struct *p, s32 prev_cpu,
 }
 
 /*
+ * Offline tasks may wait in some CPU's local queue behind online work:
+ * bt_preempted() left them there (no CPU was free), or vacating moved them
+ * there. A hint, not a count: set where that happens, cleared by a CPU
+ * about to idle that finds no such queue (bt_pull_parked()). A hint lost
+ * to a race leaves the tasks to the timer, 2 ms later at most.
+ */
+static u32 locals_parked;
+
+static __always_inline void bt_note_parked(struct bt_cpu *bc, u64 now)
+{
+	WRITE_ONCE(bc->parked_at, now);
+	if (!READ_ONCE(locals_parked))
+		WRITE_ONCE(locals_parked, 1);
+}
+
+/*
  * Work for the timer came (bt_timer_has_work()): if it waits the long
  * way, bring it forward. Cheap while it does not: one read.
  */
@@ -1205,6 +1226,7 @@ static void bt_timer_hurry(void)
 static bool bt_vacate_move(const struct bt_conf *conf, struct task_struct *p,
 			   struct bt_cpu *bc, s32 cpu, u64 now, u64 enq_flags)
 {
+	struct bt_cpu *tbc;
 	s32 to;
 
 	if (now >= bc->vacate_until)
@@ -1215,6 +1237,9 @@ static bool bt_vacate_move(const struct bt_conf *conf, struct task_struct *p,
 		return false;
 	scx_bpf_dsq_insert(p, SCX_DSQ_LOCAL_ON | to, conf->slice_ns, enq_flags);
 	__sync_fetch_and_add(&nr_vacate_moves, 1);
+	tbc = bt_get_cpu(to);
+	if (tbc)
+		bt_note_parked(tbc, now);
 	bt_timer_hurry();
 	return true;
 }
@@ -1421,6 +1446,8 @@ static void bt_charge(struct task_struct *p, struct bt_task *t,
 		bt_charge_bw(p, t, used);
 }
 
+static void bt_pull_parked(s32 self);
+
 /* Should @prev, whose slice ended, run on rather than the head of the queue? */
 static bool bt_keep_prev(struct task_struct *prev)
 {
@@ -1495,9 +1522,14 @@ void BPF_STRUCT_OPS(bt_dispatch, s32 cpu, struct task_struct *prev)
 	 * pick would stop it with @prev still counted here, so @prev runs
 	 * on; its grant from a used-up quota ends it at the next tick.
 	 */
-	if (prev && (prev->scx.flags & SCX_TASK_QUEUED) &&
-	    bt_task_offline(prev) && bt_server_pick(cpu))
-		bt_refill_prev(conf, prev, bc, cpu, now);
+	if (bt_server_pick(cpu)) {
+		if (prev && (prev->scx.flags & SCX_TASK_QUEUED) &&
+		    bt_task_offline(prev))
+			bt_refill_prev(conf, prev, bc, cpu, now);
+		return;
+	}
+	/* This CPU idles: offline work parked behind online work may come. */
+	bt_pull_parked(cpu);
 }
 
 void BPF_STRUCT_OPS(bt_runnable, struct task_struct *p, u64 enq_flags)
@@ -1756,9 +1788,14 @@ static void bt_preempted(struct task_struct *p, struct bt_task *t,
 	if (!bt_release_preempted(p, bc, cpu, now)) {
 		if (t)
 			t->resume = true;
-		/* The timer sends them on when a CPU frees up. */
-		if (!bc->local_pinned)
+		/*
+		 * A CPU that frees up sends them on (bt_pull_parked()), or
+		 * else the timer.
+		 */
+		if (!bc->local_pinned) {
+			bt_note_parked(bc, now);
 			bt_timer_hurry();
+		}
 		return;
 	}
 	p->scx.slice = 0;
@@ -2308,6 +2345,56 @@ static void bt_unpark(const struct bt_conf *conf, u64 now)
 static bool bt_locals_wait(s32 cpu)
 {
 	return bt_online_nr(cpu) && bt_locals_movable(cpu);
+}
+
+/*
+ * Online work that has held a CPU this long, with offline work parked
+ * behind it, likely holds it longer than an IPI takes: below it, the
+ * parked task would soon resume where it is, and sending it round cost
+ * more than it saved (see bt_pull_parked()).
+ */
+#define BT_PULL_AFTER_NS	(1000ULL * 1000)
+
+/*
+ * @self is about to idle with no offline work to take, none held back:
+ * send the local queues where offline tasks have waited behind online
+ * work for BT_PULL_AFTER_NS to the shared queue now, whose enqueue kicks
+ * an idle CPU (this one), not at the timer's next run. A task online work
+ * preempted while no CPU was free waits in its CPU's local queue, and in
+ * the unpinned nginx row of the benchmark an idle CPU waited for the
+ * timer, up to 2 ms, while both offline tasks sat in the other CPU's
+ * queue: its next online burst often came first, 0.5 ms later. Sent at
+ * every idle entry, without the wait, they went round behind the
+ * unpinned cyclictest's bursts of tens of microseconds (its hogs ran
+ * 1.23-1.25 CPUs in two boots, 1.42 in two without). Like the timer, the
+ * CPU walks every CPU, but only while the hint is set, and only on its
+ * way to idle. The re-enqueue runs on the queue's CPU, at
+ * once if that is this one, else from an IPI; requests for one queue made
+ * before it runs count once.
+ */
+static void bt_pull_parked(s32 self)
+{
+	u64 now = scx_bpf_now();
+	bool parked = false;
+	struct bt_cpu *bc;
+	s32 cpu;
+
+	if (!READ_ONCE(locals_parked))
+		return;
+	bpf_for(cpu, 0, bt_nr_cpus()) {
+		if (cpu == self || !bt_locals_wait(cpu))
+			continue;
+		parked = true;
+		bc = bt_get_cpu(cpu);
+		/* Signed: another CPU's clock may have set it a little ahead. */
+		if (!bc || (s64)(now - READ_ONCE(bc->parked_at)) <
+			   (s64)BT_PULL_AFTER_NS)
+			continue;
+		scx_bpf_dsq_reenq(SCX_DSQ_LOCAL_ON | cpu, 0);
+		__sync_fetch_and_add(&nr_idle_pulls, 1);
+	}
+	if (!parked)
+		WRITE_ONCE(locals_parked, 0);
 }
 
 /*

@@ -145,8 +145,8 @@ if [ "$kernel" = debug ]; then
 	# memory depends on the LA57 CPU flag, and identify_cpu() clears the
 	# boot CPU's flags for a while at boot (memset of x86_capability):
 	# an interrupt in that window reported its irq_desc, in the 5-level
-	# direct map, as a "wild-memory-access" and panicked the guest (one
-	# boot in two or three, TCG's -cpu max offering LA57). A kernel
+	# direct map, as a "wild-memory-access" and panicked the guest (3 of
+	# 13 boots on 2026-12-06, TCG's -cpu max offering LA57). A kernel
 	# fault, not ours: Documentation/testing.rst, "Known kernel fault".
 	append+=" no5lvl"
 else
@@ -269,10 +269,9 @@ klog="$rundir/result/dmesg"
 [ -f "$klog" ] || klog="$rundir/console.log"
 bad=$KLOG_BAD
 if grep -Eq "$bad" "$klog"; then
-	# The first report, whole: its call trace says where.
+	# The first report, whole: its call trace says where. The verdict
+	# names it too, for logs that keep only the last line.
 	grep -E -m1 -B2 -A40 "$bad" "$klog" >&2
-	# The verdict names the first report: summaries show only the tail
-	# of this output.
 	fail "the guest kernel log has a warning or worse, first: $(grep -Em1 "$bad" "$klog" | cut -c1-200)"
 fi
 if [ -s "$rundir/result/kmemleak" ]; then
