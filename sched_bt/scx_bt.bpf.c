@@ -1180,9 +1180,9 @@ s32 BPF_STRUCT_OPS(bt_select_cpu, struct task_struct *p, s32 prev_cpu,
 /*
  * Offline tasks may wait in some CPU's local queue behind online work:
  * bt_preempted() left them there (no CPU was free), or vacating moved them
- * there. A hint, not a count: set where that happens, cleared by a CPU
- * about to idle that finds no such queue (bt_pull_parked()). A hint lost
- * to a race leaves the tasks to the timer, 2 ms later at most.
+ * there. A hint, not a count: set where that happens, cleared by a walk
+ * that finds no such queue (bt_send_parked()). A hint lost to a race
+ * leaves the tasks to the timer, 2 ms later at most.
  */
 static u32 locals_parked;
 
@@ -1446,7 +1446,8 @@ static void bt_charge(struct task_struct *p, struct bt_task *t,
 		bt_charge_bw(p, t, used);
 }
 
-static void bt_pull_parked(s32 self);
+static void bt_pull_parked(s32 self, u64 now);
+static bool bt_locals_movable(s32 cpu);
 
 /* Should @prev, whose slice ended, run on rather than the head of the queue? */
 static bool bt_keep_prev(struct task_struct *prev)
@@ -1529,7 +1530,7 @@ void BPF_STRUCT_OPS(bt_dispatch, s32 cpu, struct task_struct *prev)
 		return;
 	}
 	/* This CPU idles: offline work parked behind online work may come. */
-	bt_pull_parked(cpu);
+	bt_pull_parked(cpu, now);
 }
 
 void BPF_STRUCT_OPS(bt_runnable, struct task_struct *p, u64 enq_flags)
@@ -1773,7 +1774,8 @@ static bool bt_release_preempted(const struct task_struct *p,
  * queue if bt_release_preempted() says so: with its slice ended, the
  * kernel passes @p to bt_enqueue() instead of putting it back at the head
  * of the local queue; the others follow by a deferred re-enqueue (rare:
- * vacating and hand-over moves put them there). This runs between the
+ * vacating and hand-over moves put them there) if the task at their head
+ * may leave (bt_locals_movable()). This runs between the
  * wakeup of the online task and its first instruction, so it does no more
  * than it must. Otherwise they wait (the timer, brought forward, sends
  * them on if a CPU frees up first: bt_return_locals()), @p at the head,
@@ -1783,8 +1785,6 @@ static bool bt_release_preempted(const struct task_struct *p,
 static void bt_preempted(struct task_struct *p, struct bt_task *t,
 			 struct bt_cpu *bc, s32 cpu, u64 now)
 {
-	struct rq *rq;
-
 	if (!bt_release_preempted(p, bc, cpu, now)) {
 		if (t)
 			t->resume = true;
@@ -1799,8 +1799,7 @@ static void bt_preempted(struct task_struct *p, struct bt_task *t,
 		return;
 	}
 	p->scx.slice = 0;
-	rq = bpf_per_cpu_ptr(&runqueues, cpu);
-	if (rq && rq->scx.local_dsq.nr)
+	if (bt_locals_movable(cpu))
 		scx_bpf_dsq_reenq(SCX_DSQ_LOCAL, 0);
 }
 
@@ -2356,66 +2355,66 @@ static bool bt_locals_wait(s32 cpu)
 #define BT_PULL_AFTER_NS	(1000ULL * 1000)
 
 /*
- * @self is about to idle with no offline work to take, none held back:
- * send the local queues where offline tasks have waited behind online
- * work for BT_PULL_AFTER_NS to the shared queue now, whose enqueue kicks
- * an idle CPU (this one), not at the timer's next run. A task online work
- * preempted while no CPU was free waits in its CPU's local queue, and in
- * the unpinned nginx row of the benchmark an idle CPU waited for the
- * timer, up to 2 ms, while both offline tasks sat in the other CPU's
- * queue: its next online burst often came first, 0.5 ms later. Sent at
- * every idle entry, without the wait, they went round behind the
- * unpinned cyclictest's bursts of tens of microseconds (its hogs ran
- * 1.23-1.25 CPUs in two boots, 1.42 in two without). Like the timer, the
- * CPU walks every CPU, but only while the hint is set, and only on its
- * way to idle. The re-enqueue runs on the queue's CPU, at
- * once if that is this one, else from an IPI; requests for one queue made
- * before it runs count once.
+ * Send the local queues where offline tasks wait behind online work, other
+ * than @skip's and parked at least @min_wait ago, to the shared queue,
+ * whose enqueue kicks an idle CPU for them. The re-enqueue runs on the
+ * queue's CPU, at once if that is this one, else from an IPI; requests
+ * for one queue made before it runs count once. Each is counted in
+ * @count (not in a local sum: the verifier would follow every value of it
+ * through the loop). Clears the hint if no queue waits at all.
  */
-static void bt_pull_parked(s32 self)
+static void bt_send_parked(s32 skip, u64 now, u64 min_wait, u64 *count)
 {
-	u64 now = scx_bpf_now();
 	bool parked = false;
 	struct bt_cpu *bc;
 	s32 cpu;
 
-	if (!READ_ONCE(locals_parked))
-		return;
 	bpf_for(cpu, 0, bt_nr_cpus()) {
-		if (cpu == self || !bt_locals_wait(cpu))
+		if (cpu == skip || !bt_locals_wait(cpu))
 			continue;
 		parked = true;
 		bc = bt_get_cpu(cpu);
 		/* Signed: another CPU's clock may have set it a little ahead. */
-		if (!bc || (s64)(now - READ_ONCE(bc->parked_at)) <
-			   (s64)BT_PULL_AFTER_NS)
+		if (min_wait && (!bc || (s64)(now - READ_ONCE(bc->parked_at)) <
+					(s64)min_wait))
 			continue;
 		scx_bpf_dsq_reenq(SCX_DSQ_LOCAL_ON | cpu, 0);
-		__sync_fetch_and_add(&nr_idle_pulls, 1);
+		__sync_fetch_and_add(count, 1);
 	}
 	if (!parked)
 		WRITE_ONCE(locals_parked, 0);
 }
 
 /*
+ * @self is about to idle with no offline work to take, none held back:
+ * send the local queues where offline tasks have waited behind online
+ * work for BT_PULL_AFTER_NS on now, not at the timer's next run. A task
+ * online work preempted while no CPU was free waits in its CPU's local
+ * queue, and in the unpinned nginx row of the benchmark an idle CPU
+ * waited for the timer, up to 2 ms, while both offline tasks sat in the
+ * other CPU's queue: its next online burst often came first, 0.5 ms
+ * later. Sent at every idle entry, without the wait, they went round
+ * behind the unpinned cyclictest's bursts of tens of microseconds (its
+ * hogs ran 1.23-1.25 CPUs in two boots, 1.42 in two without). Like the
+ * timer, the CPU walks every CPU, but only while the hint is set, and
+ * only on its way to idle.
+ */
+static void bt_pull_parked(s32 self, u64 now)
+{
+	if (READ_ONCE(locals_parked))
+		bt_send_parked(self, now, BT_PULL_AFTER_NS, &nr_idle_pulls);
+}
+
+/*
  * Offline tasks that vacating moved to a CPU busy with online work, or
  * that online work preempted there (bt_preempted()), wait in its local
  * queue for its ext_server or the end of its online work. Once another
- * CPU has nothing to run, they go back to the shared queue, whose enqueue
- * wakes an idle CPU for them.
+ * CPU has nothing to run, they go back to the shared queue.
  */
 static void bt_return_locals(const struct bt_conf *conf, u64 now)
 {
-	s32 cpu;
-
-	if (!bt_any_cpu_free(conf, now))
-		return;
-	bpf_for(cpu, 0, bt_nr_cpus()) {
-		if (bt_locals_wait(cpu)) {
-			scx_bpf_dsq_reenq(SCX_DSQ_LOCAL_ON | cpu, 0);
-			nr_local_returns++;
-		}
-	}
+	if (bt_any_cpu_free(conf, now))
+		bt_send_parked(-1, now, 0, &nr_local_returns);
 }
 
 /*

@@ -799,6 +799,41 @@ test_scx_bt_offline_killed_exit() {
 		fail "$((r1 - r0)) repeated re-enqueues while a killed offline task exited"
 }
 
+# An offline task that online work preempted while no other CPU was free
+# waits in its CPU's local queue. When another CPU it may use runs out of
+# work, that CPU sends it on as it goes idle, once it has waited 1 ms
+# (bt_pull_parked()), rather than idling until the timer's next run. Here
+# one offline task is allowed on CPUs 1 and 2, where online tasks run
+# bursts of 20 and 15 ms with pauses of 20 and 23 ms: its CPU's burst
+# often starts while the other's runs and ends after it. The case wants
+# such pulls counted (nr_idle_pulls), and prints the offline task's run
+# and the timer's returns (nr_local_returns) beside the pulls. The object
+# of 214a908, before the pull, read 0 pulls here (and 79 returns).
+test_scx_bt_offline_idle_pull() {
+	local on off p u0 u1 r0 r1 run
+	bt_setup
+	BT_KEEP=1
+	[ "$(nproc)" -ge 4 ] || skip "needs 4 CPUs, has $(nproc)"
+	taskset -pc "$(($(nproc) - 1))" "$BASHPID" >/dev/null
+	on=$(bt_cg on)
+	off=$(bt_cg off)
+	stratosctl cgroup set "$off" class=offline
+	bt_enable smt-expel off
+	burster "$on" 1 20 20 >/dev/null
+	burster "$on" 2 15 23 >/dev/null
+	p=$(hog "$off" 1,2)
+	wait_policy "$p" $SCHED_EXT
+	read -r u0 r0 <<<"$(bt_counters nr_idle_pulls nr_local_returns)"
+	run=$(share "$p")
+	read -r u1 r1 <<<"$(bt_counters nr_idle_pulls nr_local_returns)"
+	stratosctl bt set smt-expel on
+	echo "offline task: $run ms run in 2 s; idle pulls $((u1 - u0))," \
+		"timer returns $((r1 - r0))"
+	[ -n "$u1" ] || fail "cannot read scx_bt's counters"
+	[ $((u1 - u0)) -gt 0 ] ||
+		fail "no CPU going idle sent on the offline task parked behind online work"
+}
+
 # cpu.max of an offline cgroup holds under scx_bt as it does for fair
 # tasks (the kernel leaves its enforcement to ext schedulers): set before
 # enable, changed at run time, and lifted; the limit sits on the parent of
@@ -929,6 +964,7 @@ run_test "scx_bt: offline cgroup cpu.max, changed at run time" test_scx_bt_offli
 run_test "scx_bt: the timer slows down with nothing to watch" test_scx_bt_timer_pace
 run_test "scx_bt: CPUs share one walk for waiting online work (offline)" test_scx_bt_offline_waiting_walk_shared
 run_test "scx_bt: a killed offline task exits behind online work without re-enqueue storms" test_scx_bt_offline_killed_exit
+run_test "scx_bt: a CPU going idle sends on offline work parked behind online work" test_scx_bt_offline_idle_pull
 run_test "fallback: forced ejection falls back to cpu.idle" test_fallback_scx_bt_ejected
 run_test "scx_bt: sustained online load, no ejection" test_scx_bt_sustained_online_no_ejection
 run_test "scx_bt: rmmod and disable while offline tasks run" test_scx_bt_rmmod_and_disable_under_load
