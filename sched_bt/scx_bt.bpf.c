@@ -316,6 +316,8 @@ u64 nr_yield_requests;
 u64 nr_held_moves;
 /* Offline tasks started with a clock update skip pending (bt_clock_fix()). */
 u64 nr_clock_kicks;
+/* Killed offline tasks the timer let past a hold (bt_free_killed()). */
+u64 nr_killed_moves;
 
 static struct bt_conf *bt_get_conf(void)
 {
@@ -924,6 +926,35 @@ static bool bt_task_sticks(const struct task_struct *p)
 	return (p->flags & PF_EXITING) || bt_migration_disabled(p);
 }
 
+#ifndef SIGKILL
+#define SIGKILL		9
+#endif
+
+/*
+ * Is @p on its way out: exiting, or killed (a signal whose default action
+ * ends the group marks each of its threads with SIGKILL at once,
+ * complete_signal())? Such a task frees its memory once it runs, and an
+ * agent deleting a pod waits for it: holds do not keep it back.
+ */
+static bool bt_task_killed(const struct task_struct *p)
+{
+	return (p->flags & PF_EXITING) ||
+	       (p->pending.signal.sig[0] & (1UL << (SIGKILL - 1)));
+}
+
+/*
+ * A fatal signal reached an offline task (bt_signal()): the timer looks
+ * for killed tasks in the shared queue (bt_free_killed()). A hint, as
+ * locals_parked.
+ */
+static u32 killed_queued;
+
+/* Does the SMT rule leave @p where it runs (see the two above)? */
+static bool bt_smt_spares(const struct task_struct *p)
+{
+	return bt_task_sticks(p) || bt_task_killed(p);
+}
+
 /* End the slice of the offline task on @cpu (@bc its state), now. */
 static void bt_expel(struct bt_cpu *bc, s32 cpu)
 {
@@ -940,7 +971,7 @@ static void bt_expel_sibling(struct bt_cpu *self, s32 sib)
 
 	bt_switch_barrier(self);
 	curr = scx_bpf_cpu_curr(sib);
-	if (!curr || !bt_task_offline(curr) || bt_task_sticks(curr))
+	if (!curr || !bt_task_offline(curr) || bt_smt_spares(curr))
 		return;
 	bt_expel(bt_get_cpu(sib), sib);
 	__sync_fetch_and_add(&nr_switch_kicks, 1);
@@ -957,13 +988,13 @@ static void bt_expel_sibling(struct bt_cpu *self, s32 sib)
  * the starvation guard): kicked, it would lose the run that keeps it and
  * the watchdog going (a hog pinned beside an online loop got 0 ms in 8 s
  * instead of about 3 ms a second). Nor one the kernel would only start
- * again (bt_task_sticks()).
+ * again, or one killed (bt_smt_spares()).
  */
 static void bt_expel_starting(const struct bt_conf *conf, struct bt_cpu *bc,
 			      s32 cpu, const struct task_struct *p)
 {
 	bt_switch_barrier(bc);
-	if (READ_ONCE(bc->let_through) || bt_task_sticks(p) ||
+	if (READ_ONCE(bc->let_through) || bt_smt_spares(p) ||
 	    !bt_sibling_online(conf, cpu, scx_bpf_now()))
 		return;
 	bt_expel(bc, cpu);
@@ -1043,6 +1074,21 @@ int BPF_PROG(bt_switch, bool preempt, struct task_struct *prev,
 }
 
 /*
+ * A signal that kills an offline task: the timer lets it past any hold
+ * (bt_free_killed()). Signals are rare next to the scheduler's events;
+ * this only reads the task and marks a hint.
+ */
+SEC("tp_btf/signal_generate")
+int BPF_PROG(bt_signal, int sig, struct kernel_siginfo *info,
+	     struct task_struct *task, int group, int result)
+{
+	if (READ_ONCE(bt_live) && bt_task_offline(task) &&
+	    bt_task_killed(task) && !READ_ONCE(killed_queued))
+		WRITE_ONCE(killed_queued, 1);
+	return 0;
+}
+
+/*
  * The SMT expeller at wakeup time: online work woken to run on a CPU whose
  * sibling runs an offline task sends that task off at once, a step ahead
  * of the online task's switch (bt_switch()), which comes only once the
@@ -1085,7 +1131,7 @@ int BPF_PROG(bt_wakeup, struct task_struct *p)
 	 */
 	__sync_lock_test_and_set(&bc->online_woken, scx_bpf_now());
 	curr = scx_bpf_cpu_curr(sib);
-	if (!curr || !bt_task_offline(curr) || bt_task_sticks(curr))
+	if (!curr || !bt_task_offline(curr) || bt_smt_spares(curr))
 		return 0;
 	bt_expel(bt_get_cpu(sib), sib);
 	__sync_fetch_and_add(&nr_wake_kicks, 1);
@@ -1312,6 +1358,9 @@ void BPF_STRUCT_OPS(bt_enqueue, struct task_struct *p, u64 enq_flags)
 	}
 	scx_bpf_dsq_insert_vtime(p, BT_DSQ, conf->slice_ns, p->scx.dsq_vtime,
 				 enq_flags);
+	/* Killed (an exit woken from a sleep), it is let past holds. */
+	if (bt_task_killed(p) && !READ_ONCE(killed_queued))
+		WRITE_ONCE(killed_queued, 1);
 	/* A CPU that holds it back now has to be woken when the hold ends. */
 	bt_timer_hurry();
 	/* Nothing else wakes an idle CPU for a task on the shared queue. */
@@ -1938,7 +1987,7 @@ void BPF_STRUCT_OPS(bt_tick, struct task_struct *p)
 		return;
 	}
 	bc = bt_get_cpu(cpu);
-	if (bt_sibling_online(conf, cpu, now) && !bt_task_sticks(p)) {
+	if (bt_sibling_online(conf, cpu, now) && !bt_smt_spares(p)) {
 		p->scx.slice = 0;
 		/* Counted here, not again if a kick also came. */
 		if (bc)
@@ -2077,9 +2126,11 @@ static struct task_struct *bt_local_head(struct rq *rq)
 /*
  * Would sending @cpu's local queue back to the shared one move anything?
  * Not if its head may run only there: a task allowed on that CPU alone,
- * whose enqueue puts it straight back, or one that sticks
- * (bt_task_sticks()), which the kernel puts back without asking scx_bt.
- * The kernel ejects a scheduler that re-enqueues a task 256 times
+ * whose enqueue puts it straight back, one that sticks
+ * (bt_task_sticks()), which the kernel puts back without asking scx_bt,
+ * or one killed, which the timer put there (bt_free_killed()) and would
+ * put back (the killed-exit case's task was re-enqueued so 257 times
+ * before this, and scx_bt ejected). The kernel ejects a scheduler that re-enqueues a task 256 times
  * without running it, and the timer's paths to the shared queue, every
  * 2 ms, would get there in half a second: an offline task killed behind
  * online work exits from its CPU's local queue, run by that CPU's
@@ -2095,7 +2146,7 @@ static bool bt_locals_movable(s32 cpu)
 	if (!rq || !rq->scx.local_dsq.nr)
 		return false;
 	head = bt_local_head(rq);
-	return head && head->nr_cpus_allowed > 1 && !bt_task_sticks(head);
+	return head && head->nr_cpus_allowed > 1 && !bt_smt_spares(head);
 }
 
 /*
@@ -2417,6 +2468,80 @@ static void bt_return_locals(const struct bt_conf *conf, u64 now)
 		bt_send_parked(-1, now, 0, &nr_local_returns);
 }
 
+/* Does vacating keep @cpu idle for online work? */
+static bool bt_cpu_vacating(s32 cpu, u64 now)
+{
+	struct bt_cpu *bc = bt_get_cpu(cpu);
+
+	return !bc || now < bc->vacate_until;
+}
+
+/*
+ * Where should killed @p run, held back or not? An idle CPU it may use,
+ * its own first; else its own CPU, behind online work, or the first it
+ * may use if its affinity changed. Not one that vacates for online work:
+ * -1 then, to look again at the timer's next run.
+ */
+static s32 bt_killed_cpu(const struct task_struct *p, u64 now)
+{
+	const struct cpumask *idle = scx_bpf_get_idle_cpumask();
+	s32 cpu = scx_bpf_task_cpu(p);
+	s32 to = -1;
+
+	if (!bpf_cpumask_test_cpu(cpu, p->cpus_ptr))
+		cpu = bpf_cpumask_first(p->cpus_ptr);
+	if (!bpf_cpumask_test_cpu(cpu, idle))
+		to = bpf_cpumask_any_and_distribute(idle, p->cpus_ptr);
+	scx_bpf_put_idle_cpumask(idle);
+	if (to >= 0 && to < bt_nr_cpus() && !bt_cpu_vacating(to, now))
+		return to;
+	return bt_cpu_vacating(cpu, now) ? -1 : cpu;
+}
+
+/*
+ * A killed offline task needs to run to exit, and holds the memory an
+ * agent deleting its pod waits for until it does. Queued on a CPU that
+ * holds offline work back (the SMT rule, the budget), it would wait for
+ * the starvation guard, up to starve (1 s): a hog killed beside an online
+ * sibling, the guard raised to 8 s, exited 7.7 s later in the smt case,
+ * and 0.17 s with this. So killed tasks go to
+ * their CPU's local queue, which runs without a dispatch and so without
+ * the hold, and that CPU is kicked. Behind online work there, they run as
+ * any offline task does, from the ext_server or once it is done.
+ */
+static void bt_free_killed(u64 now)
+{
+	struct bpf_iter_scx_dsq it;
+	struct task_struct *p;
+	bool again = false;
+	u32 moved = 0;
+	s32 cpu;
+
+	if (!READ_ONCE(killed_queued))
+		return;
+	/* Cleared first: a signal sent during the walk sets it again. */
+	WRITE_ONCE(killed_queued, 0);
+	bpf_rcu_read_lock();
+	bpf_iter_scx_dsq_new(&it, BT_DSQ, 0);
+	while ((p = bpf_iter_scx_dsq_next(&it)) && moved < BT_RESCUE_MAX) {
+		if (!bt_task_killed(p))
+			continue;
+		cpu = bt_killed_cpu(p, now);
+		if (cpu < 0 ||
+		    !scx_bpf_dsq_move(&it, p, SCX_DSQ_LOCAL_ON | cpu, 0)) {
+			again = true;
+			continue;
+		}
+		scx_bpf_kick_cpu(cpu, SCX_KICK_IDLE);
+		moved++;
+	}
+	bpf_iter_scx_dsq_destroy(&it);
+	bpf_rcu_read_unlock();
+	if (again || moved >= BT_RESCUE_MAX)
+		WRITE_ONCE(killed_queued, 1);
+	nr_killed_moves += moved;
+}
+
 /*
  * Has the timer anything to watch: offline tasks queued (a CPU that holds
  * them back must be woken when the hold ends) or parked, tasks waiting in
@@ -2482,6 +2607,7 @@ static int bt_timer_fn(void *map, int *key, struct bpf_timer *timer)
 		bt_hand_held(conf, now);
 	}
 	bt_rescue(now);
+	bt_free_killed(now);
 	if (conf && scx_bpf_dsq_nr_queued(BT_DSQ)) {
 		bpf_for(cpu, 0, bt_nr_cpus()) {
 			/*

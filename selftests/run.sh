@@ -205,7 +205,7 @@ run_job() {
 	# of the debug jobs' 1340 s of tests at 6955522.
 	local dbg_skip='vcore accounting: (slow CPU, sibling idle|fast CPU, sibling (idle|busy))'
 	dbg_skip+='|scx_bt: (offline hog preempted|work conservation|no yield|vacating|weights|offline budget|CPUs share|a killed offline task|sustained)'
-	dbg_skip+='|smt: (offline work (leaves|stays off)|online work starting)'
+	dbg_skip+='|smt: (offline work (leaves|stays off)|online work starting|a killed offline task leaves)'
 	dbg_skip+='|fallback: (offline hog yields|cpu.weight below)'
 	dbg_skip+='|core: (stratosctl usage|stratosctl -b|module not loaded|make demo)'
 	dbg_skip+='|vcore (calibrate|help|reclaimable capacity follows)'

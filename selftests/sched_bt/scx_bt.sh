@@ -129,6 +129,7 @@ test_scx_bt_lifecycle() {
 	else
 		bt_prog_gone bt_wakeup || fail "bt_wakeup loaded without SMT siblings"
 	fi
+	bt_prog_loaded bt_signal || fail "bt_signal (killed offline tasks) not loaded"
 	echo "$json" | jq -e '.enabled_at | test("^20[0-9-]+T")' >/dev/null ||
 		fail "no enable time"
 	[ "$(cat /sys/kernel/sched_ext/root/ops)" = bt ] || fail "ops name"
@@ -180,6 +181,8 @@ test_scx_bt_lifecycle() {
 	! bt_prog_loaded bt_switch || fail "bt_switch still loaded after bt disable"
 	wait_for 30 bt_prog_gone bt_wakeup || true
 	! bt_prog_loaded bt_wakeup || fail "bt_wakeup still loaded after bt disable"
+	wait_for 30 bt_prog_gone bt_signal || true
+	! bt_prog_loaded bt_signal || fail "bt_signal still loaded after bt disable"
 	expect_output "scx_bt disabled" stratosctl bt status
 	[ "$(policy_of "$pid")" = $SCHED_EXT ] || fail "policy lost on disable"
 	# Disabling let go of the map: no statistics, and a message that says why.
@@ -790,8 +793,9 @@ test_scx_bt_offline_killed_exit() {
 	t0=$SECONDS
 	kill -9 "$p"
 	wait_for 60 exited "$p" || fail "killed offline task $p did not exit in 60 s"
+	t0=$((SECONDS - t0))
 	r1=$(reenq_repeats)
-	echo "the killed offline task exited in $((SECONDS - t0)) s;" \
+	echo "the killed offline task exited in $t0 s;" \
 		"repeated re-enqueues: $((r1 - r0))"
 	[ "$(cat /sys/kernel/sched_ext/state)" = enabled ] ||
 		fail "scx_bt is gone: $(bt_ejections | tail -n 1)"

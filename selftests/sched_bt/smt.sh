@@ -224,16 +224,16 @@ test_smt_expel_at_switch() {
 }
 
 # An offline task killed while its CPU holds offline work back beside an
-# online sibling runs its exit when the guard or the ext_server lets it
-# through. An exiting task then goes straight back to its CPU's local
-# queue whenever its slice ends, without scx_bt's enqueue and its hold, so
-# each start kick (bt_expel_starting()) only started it again at once.
-# With another offline task queued on that CPU, the killed hog was kicked
-# 57304 times in the 3 s its exit took that way (the case failed so), and
-# a benchmark boot, whose rows kill their hogs, sat in such a row for 10
-# minutes. Now it is left to run out: no kicks, and a prompt exit.
+# online sibling runs its exit from that CPU's local queue, past the hold
+# (bt_free_killed(), next case). An exiting task goes straight back to
+# its CPU's local queue whenever its slice ends, without scx_bt's enqueue
+# and its hold, so each start kick (bt_expel_starting()) only started it
+# again at once. With another offline task queued on that CPU, the killed
+# hog was kicked 57304 times in the 3 s its exit took that way (the case
+# failed so), and a benchmark boot, whose rows kill their hogs, sat in
+# such a row for 10 minutes. Now it is left to run out: no kicks.
 test_smt_offline_exit_beside_online() {
-	local sib off on p p2 o k0 k1 t0 r0 r1
+	local sib off on p p2 o k0 k1 t0 ms r0 r1
 	smt_need
 	smt_keep_on_pass
 	smt_cgroups
@@ -245,17 +245,52 @@ test_smt_offline_exit_beside_online() {
 	sleep 1
 	read -r k0 _ _ <<<"$(bss_counts)"
 	r0=$(reenq_repeats)
-	t0=$SECONDS
+	t0=$(date +%s%N)
 	kill "$p"
 	# Another offline task queued there, as when a job replaces one.
 	p2=$(hog "$off" "$sib")
 	wait_for 20 exited "$p" || fail "the killed offline hog did not exit in 20 s"
+	ms=$((($(date +%s%N) - t0) / 1000000))
 	read -r k1 _ _ <<<"$(bss_counts)"
 	r1=$(reenq_repeats)
-	echo "the offline hog exited $((SECONDS - t0)) s after kill, $((k1 - k0)) kicks," \
+	echo "the offline hog exited $ms ms after kill, $((k1 - k0)) kicks," \
 		"$((${r1:-0} - ${r0:-0})) repeated re-enqueues"
 	[ $((k1 - k0)) -lt 200 ] || fail "$((k1 - k0)) kicks while a killed offline hog exited"
 	kill "$o" "$p2"
+}
+
+# A killed offline task runs to exit past the SMT hold: the signal marks
+# a hint (bt_signal), and the timer moves the task to its CPU's local
+# queue, which runs without a dispatch (bt_free_killed()). Held beside an
+# online sibling, it would otherwise wait for the starvation guard, here
+# raised to 8 s (from 1 s; the watchdog to 20 s): a hog killed 1 s into
+# its hold would exit some 7 s later. Killed with SIGTERM, as an agent
+# stops a container first.
+test_smt_killed_offline_leaves_hold() {
+	local sib off on p m0 m1 t0 ms
+	smt_need
+	smt_keep_on_pass
+	smt_cgroups
+	taskset -pc "$sib" "$BASHPID" >/dev/null
+	stratosctl bt disable >/dev/null 2>&1 || true
+	stratosctl bt enable smt-expel on smt-hold 0 watchdog 20000000 \
+		starve 8000000
+	hog "$on" 0 >/dev/null
+	p=$(hog "$off" "$sib")
+	wait_policy "$p" $SCHED_EXT
+	sleep 1
+	read -r m0 <<<"$(bt_counters nr_killed_moves)"
+	t0=$(date +%s%N)
+	kill "$p"
+	wait_for 20 exited "$p" || fail "the killed offline hog did not exit in 20 s"
+	ms=$((($(date +%s%N) - t0) / 1000000))
+	read -r m1 <<<"$(bt_counters nr_killed_moves)"
+	echo "held offline hog exited $ms ms after SIGTERM; moved past the hold: $((m1 - m0))"
+	[ -n "$m1" ] || fail "cannot read scx_bt's counters"
+	[ $((m1 - m0)) -gt 0 ] || fail "the killed hog was not moved past the hold"
+	[ "$ms" -lt 4000 ] ||
+		fail "the killed hog took $ms ms to exit: the guard's 8 s, not the move"
+	stratosctl bt disable >/dev/null
 }
 
 # The ext_server trap with a pinned task (Documentation/sched_bt.rst,
@@ -379,6 +414,7 @@ run_test "smt: the kernel counts the CPU time of offline work kicked in and out"
 run_test "smt: online work starting kicks offline work off its sibling" test_smt_expel_at_switch
 run_test "smt: a pinned offline task held beside online work keeps its ext_server" test_smt_pinned_offline_keeps_its_server
 run_test "smt: an offline task killed beside online work exits without a kick storm" test_smt_offline_exit_beside_online
+run_test "smt: a killed offline task leaves the SMT hold to exit" test_smt_killed_offline_leaves_hold
 run_test "smt: offline work stays off the sibling between online bursts (smt-hold)" test_smt_hold
 stratosctl bt disable >/dev/null 2>&1 || true
 unload_module

@@ -4,8 +4,9 @@
  * of the offline class (sched_bt/scx_bt.bpf.c).
  *
  * The scheduler must outlive the tool, so "enable" pins its struct_ops link,
- * the link of its sched_switch program and the maps userspace reads in
- * bpffs (BT_PIN_DIR), plus the map of its timer; the pinned links keep it
+ * the links of its tracing programs (sched_switch, sched_wakeup,
+ * signal_generate) and the maps userspace reads in bpffs (BT_PIN_DIR),
+ * plus the map of its timer; the pinned links keep it
  * attached. "disable" detaches the links and removes the pins. Nothing
  * else keeps state: "status" reads the pins and /sys/kernel/sched_ext.
  *
@@ -461,6 +462,7 @@ static int pin_map(struct bpf_object *obj, const char *name)
 static const char *const bt_pins[] = {
 	"bt_conf", "bt_stats", "bt_cgw", "bt_exit_rec", "bt_exit_dump",
 	"bt_timers", "bt_yield", "link", "switch_link", "wakeup_link",
+	"signal_link",
 };
 
 /*
@@ -751,6 +753,13 @@ static int bt_load(struct bt_conf *conf)
 	ret = smt ? attach_pinned(obj, "bt_wakeup", "wakeup_link") : 0;
 	if (ret) {
 		pr_err("cannot attach scx_bt's sched_wakeup program: %s",
+		       strerror(-ret));
+		goto err_unpin;
+	}
+	/* Killed offline tasks are let past holds (bt_signal). */
+	ret = attach_pinned(obj, "bt_signal", "signal_link");
+	if (ret) {
+		pr_err("cannot attach scx_bt's signal_generate program: %s",
 		       strerror(-ret));
 		goto err_unpin;
 	}
