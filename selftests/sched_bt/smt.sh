@@ -260,8 +260,9 @@ test_smt_offline_exit_beside_online() {
 }
 
 # A killed offline task runs to exit past the SMT hold: the signal marks
-# a hint (bt_signal), and the timer moves the task to its CPU's local
-# queue, which runs without a dispatch (bt_free_killed()). Held beside an
+# a hint (bt_signal), and the timer moves the task to the local queue of
+# an idle CPU it may use, here its own held one, which runs it without a
+# dispatch (bt_free_killed()). Held beside an
 # online sibling, it would otherwise wait for the starvation guard, here
 # raised to 8 s (from 1 s; the watchdog to 20 s): a hog killed 1 s into
 # its hold would exit some 7 s later. Killed with SIGTERM, as an agent
