@@ -45,6 +45,15 @@ runtime_ns() {
 	echo "$ns"
 }
 
+# runs_of PID: how many times the task has been switched in so far
+# (schedstat's third field).
+runs_of() {
+	local _ns _wait n
+
+	read -r _ns _wait n <"/proc/$1/schedstat"
+	echo "$n"
+}
+
 # under_tenth LOW HIGH WHAT: whether task LOW got under a tenth of task
 # HIGH's CPU time in one of two 2-second windows, each printed as "WHAT
 # N ms, online N ms". Two windows, the lower share counting: a vCPU the
