@@ -68,7 +68,9 @@ bt_prog_gone() {
 # an offline task starved that long ejects scx_bt and fails the test
 # (bt_stall_check). Where the order does not matter a test loads scx_bt
 # before it starts busy loops: on the debug kernel the load took 4-5 s in
-# an idle VM and 12-25 s beside busy loops on every vCPU.
+# an idle VM and 12-25 s beside busy loops on every vCPU when this was
+# written; the scheduler has grown since, and a first load in a fresh
+# debug VM took about 170 s beside another debug VM (2026-12-07).
 BT_WATCHDOG_US=10000000
 
 bt_enable() {
