@@ -2130,13 +2130,14 @@ static struct task_struct *bt_local_head(struct rq *rq)
  * (bt_task_sticks()), which the kernel puts back without asking scx_bt,
  * or one killed, which the timer put there (bt_free_killed()) and would
  * put back (the killed-exit case's task was re-enqueued so 257 times
- * before this, and scx_bt ejected). The kernel ejects a scheduler that re-enqueues a task 256 times
- * without running it, and the timer's paths to the shared queue, every
- * 2 ms, would get there in half a second: an offline task killed behind
- * online work exits from its CPU's local queue, run by that CPU's
- * ext_server alone (the debug kernel's slow exit once got a task queued
- * with it there ejected so, "reenqueue limit", in a check run). A task
- * that could move, queued behind such a head, waits for it.
+ * before this, and scx_bt ejected). The kernel ejects a scheduler that
+ * re-enqueues a task 256 times without running it, and the timer's paths
+ * to the shared queue, every 2 ms, would get there in half a second: an
+ * offline task killed behind online work exits from its CPU's local
+ * queue, run by that CPU's ext_server alone (the debug kernel's slow exit
+ * once got a task queued with it there ejected so, "reenqueue limit", in
+ * a check run). A task that could move, queued behind such a head, waits
+ * for it.
  */
 static bool bt_locals_movable(s32 cpu)
 {
@@ -2504,10 +2505,11 @@ static s32 bt_killed_cpu(const struct task_struct *p, u64 now)
  * holds offline work back (the SMT rule, the budget), it would wait for
  * the starvation guard, up to starve (1 s): a hog killed beside an online
  * sibling, the guard raised to 8 s, exited 7.7 s later in the smt case,
- * and 0.17 s with this. So killed tasks go to
- * their CPU's local queue, which runs without a dispatch and so without
- * the hold, and that CPU is kicked. Behind online work there, they run as
- * any offline task does, from the ext_server or once it is done.
+ * and 0.17 s with this. So killed tasks go to the local queue of an idle
+ * CPU they may use, or of their own CPU (bt_killed_cpu()), which runs
+ * without a dispatch and so without the hold, and that CPU is kicked.
+ * Behind online work there, they run as any offline task does, from the
+ * ext_server or once it is done.
  */
 static void bt_free_killed(u64 now)
 {
