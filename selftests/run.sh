@@ -187,8 +187,8 @@ run_job() {
 	# cases that measure a policy of the BPF scheduler or of cpu.idle
 	# (preemption, work conservation, vacating alone, weights, the
 	# budget, the shared walk for waiting online work, a killed task's
-	# exit behind online work, the SMT rule's
-	# timing, 22 s of sustained load; the
+	# exit behind online work, the SMT rule's timing, 22 s of sustained
+	# load, 'bt verify' (a load that attaches nothing); the
 	# module's and the kernel's paths they take, registry, class
 	# switches, dispatch, kicks, the BPF timer, vacating and yields, the
 	# cases left take too; the unpinned placement case stays, for the
@@ -204,7 +204,7 @@ run_job() {
 	# loading scx_bt 6-14 s (1.2-1.7 s on stock): these took about 410 s
 	# of the debug jobs' 1340 s of tests at 6955522.
 	local dbg_skip='vcore accounting: (slow CPU, sibling idle|fast CPU, sibling (idle|busy))'
-	dbg_skip+='|scx_bt: (offline hog preempted|work conservation|no yield|vacating|weights|offline budget|CPUs share|a killed offline task|sustained)'
+	dbg_skip+='|scx_bt: (verify|offline hog preempted|work conservation|no yield|vacating|weights|offline budget|CPUs share|a killed offline task|sustained)'
 	dbg_skip+='|smt: (offline work (leaves|stays off)|online work starting|a killed offline task leaves)'
 	dbg_skip+='|fallback: (offline hog yields|cpu.weight below)'
 	dbg_skip+='|core: (stratosctl usage|stratosctl -b|module not loaded|make demo)'

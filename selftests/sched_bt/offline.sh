@@ -235,6 +235,8 @@ test_fallback_no_sched_ext() {
 	expect_output "no sched_ext.*cpu.idle fallback" stratosctl bt enable
 	expect_output "scx_bt disabled offline cpu.idle fallback sched_ext absent" \
 		stratosctl bt status
+	expect_exit 1 stratosctl bt verify
+	expect_output "no sched_ext.*scx_bt cannot load here" stratosctl bt verify
 }
 
 run_test "offline: existing, forked and exec'd tasks" test_offline_existing_fork_exec

@@ -69,8 +69,9 @@ bt_prog_gone() {
 # (bt_stall_check). Where the order does not matter a test loads scx_bt
 # before it starts busy loops: on the debug kernel the load took 4-5 s in
 # an idle VM and 12-25 s beside busy loops on every vCPU when this was
-# written; the scheduler has grown since, and a first load in a fresh
-# debug VM took about 170 s beside another debug VM (2026-12-07).
+# written. The scheduler has grown since: verifying it took 58-60 s in a
+# 4-CPU debug VM beside another VM, and 21-26 s once its cost was cut
+# (2026-12-07; 'stratosctl bt verify', Documentation/sched_bt.rst).
 BT_WATCHDOG_US=10000000
 
 bt_enable() {
@@ -191,6 +192,58 @@ test_scx_bt_lifecycle() {
 	expect_exit 1 stratosctl bt stats
 	expect_output "scx_bt is not enabled" stratosctl bt stats
 	expect_exit 1 stratosctl bt dump
+}
+
+# bt_prog_count NAME: how many BPF programs called NAME are loaded.
+bt_prog_count() {
+	bpftool -j prog show | jq --arg n "$1" '[.[] | select(.name == $n)] | length'
+}
+
+bt_prog_count_is() {
+	[ "$(bt_prog_count "$1")" = "$2" ]
+}
+
+# 'bt verify' loads scx_bt with the verifier's statistics and attaches
+# nothing. The instructions the verifier processed bound what 'bt enable'
+# spends verifying, most of its time on the debug kernel: about 110000
+# took 58-65 s there and 5.6-6.5 s on stock, 37000 took 18-21 and 2.4-2.8 s
+# (Documentation/sched_bt.rst, "Verification"). A count, not a time: the
+# same on any host, for one kernel and object.
+BT_VERIFY_MAX_INSNS=60000
+
+test_scx_bt_verify() {
+	local json n insns
+	bt_setup
+	json=$(stratosctl -j bt verify)
+	echo "$json" | jq -r '"total \(.insns) insns, \(.load_us) us",
+		(.programs[] | "\(.program) \(.insns) \(.verify_us)")'
+	n=$(echo "$json" | jq '.programs | length')
+	[ "$n" -ge 15 ] || fail "bt verify listed $n programs"
+	echo "$json" | jq -e 'all(.programs[]; .insns > 0 and .verify_us > 0)' \
+		>/dev/null || fail "a program without the verifier's statistics"
+	insns=$(echo "$json" | jq .insns)
+	[ "$insns" = "$(echo "$json" | jq '[.programs[].insns] | add')" ] ||
+		fail "the total is not the programs' sum"
+	[ "$insns" -le "$BT_VERIFY_MAX_INSNS" ] ||
+		fail "verifying scx_bt took $insns instructions, more than $BT_VERIFY_MAX_INSNS: each 'bt enable' pays for them (sched_bt.rst, Verification)"
+	# Beside a running scx_bt: it goes on, and what verify loaded goes.
+	bt_enable
+	expect_output "^program bt_dispatch insns [1-9][0-9]* peak-states [0-9]+ verify-us [0-9]+\$" \
+		stratosctl bt verify
+	[ "$(stratosctl -j bt status | jq -r .scheduler)" = running ] ||
+		fail "scx_bt stopped running after bt verify"
+	wait_for 30 bt_prog_count_is bt_dispatch 1 || true
+	n=$(bt_prog_count bt_dispatch)
+	[ "$n" = 1 ] || fail "$n programs called bt_dispatch loaded after bt verify, 1 expected"
+	expect_exit 4 setpriv --reuid=stratostest --regid=stratostest \
+		--clear-groups "$STRATOSCTL" bt verify
+	expect_exit 2 stratosctl bt verify extra
+	STRATOS_BT_OBJ=/nonexistent/scx_bt.bpf.o expect_output \
+		"cannot read STRATOS_BT_OBJ=/nonexistent/scx_bt.bpf.o: No such file" \
+		stratosctl bt verify
+	STRATOS_BT_OBJ=${STRATOSCTL%/tools/stratosctl}/sched_bt/scx_floor.bpf.o \
+		expect_output "does not match this stratosctl" stratosctl bt verify
+	BT_KEEP=1
 }
 
 # The module tells agents when scx_bt starts and stops (the fallback), from
@@ -968,6 +1021,7 @@ test_scx_bt_rmmod_and_disable_under_load() {
 
 run_test "scx_bt: enable, status, set, stats, disable" test_scx_bt_lifecycle
 run_test "fallback: events when scx_bt starts and stops" test_fallback_scx_bt_events
+run_test "scx_bt: verify reports the verifier's cost and attaches nothing" test_scx_bt_verify
 run_test "scx_bt: offline hog preempted by online hog" test_scx_bt_offline_preempted
 run_test "scx_bt: work conservation" test_scx_bt_work_conserving
 run_test "scx_bt: online spreads onto offline-only CPU (placement)" test_scx_bt_offline_placement

@@ -37,7 +37,7 @@
 #define EXT_SERVER_DIR	"/sys/kernel/debug/sched/ext_server"
 #define BT_MAX_CPUS	1024
 
-enum { BT_ENABLE, BT_DISABLE, BT_STATUS, BT_SET, BT_STATS, BT_DUMP };
+enum { BT_ENABLE, BT_DISABLE, BT_STATUS, BT_SET, BT_STATS, BT_DUMP, BT_VERIFY };
 
 static const struct keyword bt_cmds[] = {
 	{ "enable", BT_ENABLE },
@@ -46,6 +46,7 @@ static const struct keyword bt_cmds[] = {
 	{ "set", BT_SET },
 	{ "stats", BT_STATS },
 	{ "dump", BT_DUMP },
+	{ "verify", BT_VERIFY },
 	{ NULL, 0 },
 };
 
@@ -89,13 +90,17 @@ static void bt_help(void)
 "       stratosctl bt status\n"
 "       stratosctl bt stats\n"
 "       stratosctl bt dump\n"
+"       stratosctl bt verify\n"
 "\n"
 "scx_bt schedules the tasks of offline cgroups (sched_ext, partial mode):\n"
 "online work preempts them at once, and they run on whatever CPU time\n"
 "online work leaves. It stays loaded after stratosctl exits. Without it the\n"
 "offline cgroups keep cpu.idle semantics (the fallback). 'bt dump' prints\n"
 "the kernel's state dump of the last ejection on an error (a watchdog\n"
-"stall), kept until 'bt disable'.\n"
+"stall), kept until 'bt disable'. 'bt verify' loads scx_bt into the kernel's\n"
+"verifier without attaching it, and prints what verifying each program cost\n"
+"(instructions processed, peak states, time): whether this kernel accepts\n"
+"it, and where 'bt enable' spends its time.\n"
 "\n"
 "Keys (enable and set; times in microseconds):\n"
 "  slice N        offline time slice (default 20000)\n"
@@ -672,30 +677,39 @@ static int set_ops_u32(struct bpf_object *obj, const char *ops,
 	return -ENOENT;
 }
 
-static int bt_load(struct bt_conf *conf)
+/*
+ * Open the scx_bt object (its path in @path) and set it up for this
+ * machine and @conf, ready to load; NULL after saying why not. *@smt
+ * says whether the CPUs have SMT siblings.
+ */
+static struct bpf_object *bt_open(const struct bt_conf *conf, bool *smt,
+				  char *path, size_t size)
 {
 	int32_t sib[BT_MAX_CPUS];
 	uint32_t nr = (uint32_t)libbpf_num_possible_cpus();
+	const char *env = getenv("STRATOS_BT_OBJ");
 	struct bpf_program *wakeup;
 	struct bpf_object *obj;
-	struct bpf_link *link;
-	char path[PATH_MAX];
-	bool smt;
 	int ret;
 
-	if (find_obj(path, sizeof(path))) {
+	ret = find_obj(path, size);
+	if (ret && env && *env) {
+		pr_err("cannot read STRATOS_BT_OBJ=%s: %s", env, strerror(-ret));
+		return NULL;
+	}
+	if (ret) {
 		pr_err("cannot find %s: build it with 'make', or set STRATOS_BT_OBJ",
 		       BT_OBJ_NAME);
-		return EXIT_FAILURE;
+		return NULL;
 	}
 	if (nr > BT_MAX_CPUS)
 		nr = BT_MAX_CPUS;
-	smt = read_siblings(sib, nr, BT_MAX_CPUS);
+	*smt = read_siblings(sib, nr, BT_MAX_CPUS);
 
 	obj = bpf_object__open_file(path, NULL);
 	if (!obj) {
 		pr_err("cannot open %s: %s", path, strerror(errno));
-		return EXIT_FAILURE;
+		return NULL;
 	}
 	if (set_rodata(obj, "nr_cpus", &nr, sizeof(nr)) ||
 	    set_rodata(obj, "smt_sibling", sib, sizeof(sib)) ||
@@ -714,8 +728,25 @@ static int bt_load(struct bt_conf *conf)
 		pr_err("%s does not match this stratosctl (no bt_wakeup)", path);
 		goto err;
 	}
-	if (!smt)
+	if (!*smt)
 		bpf_program__set_autoload(wakeup, false);
+	return obj;
+err:
+	bpf_object__close(obj);
+	return NULL;
+}
+
+static int bt_load(struct bt_conf *conf)
+{
+	struct bpf_object *obj;
+	struct bpf_link *link;
+	char path[PATH_MAX];
+	bool smt;
+	int ret;
+
+	obj = bt_open(conf, &smt, path, sizeof(path));
+	if (!obj)
+		return EXIT_FAILURE;
 	ret = bpf_object__load(obj);
 	if (ret) {
 		pr_err("the kernel rejected scx_bt: %s (the verifier log is above)",
@@ -1243,6 +1274,158 @@ static int bt_dump(struct ctx *ctx, int argc, char **argv)
 	return EXIT_SUCCESS;
 }
 
+/* What verifying one program cost: the verifier's statistics (log level 4). */
+struct bt_prog_cost {
+	const char *name;
+	unsigned long long insns, verify_us, peak_states;
+};
+
+#define BT_STATS_LOG_LEVEL	4
+/* Room for the statistics of a program and its subprograms. */
+#define BT_STATS_LOG_SIZE	16384
+
+/* Read what @log, a program's statistics log, says (0 where it is silent). */
+static void bt_parse_cost(const char *log, struct bt_prog_cost *c)
+{
+	const char *l;
+
+	l = strstr(log, "processed ");
+	if (!l || sscanf(l, "processed %llu insns", &c->insns) != 1)
+		c->insns = 0;
+	l = strstr(log, "peak_states ");
+	if (!l || sscanf(l, "peak_states %llu", &c->peak_states) != 1)
+		c->peak_states = 0;
+	l = strstr(log, "verification time ");
+	if (!l || sscanf(l, "verification time %llu usec", &c->verify_us) != 1)
+		c->verify_us = 0;
+}
+
+/*
+ * The load with the statistics log failed. That log gives no reason, so
+ * load once more the way 'bt enable' does, which prints the verifier's.
+ */
+static int bt_verify_failed(int err)
+{
+	struct bpf_object *obj;
+	char path[PATH_MAX];
+	bool smt;
+	int ret;
+
+	obj = bt_open(&bt_conf_default, &smt, path, sizeof(path));
+	if (!obj)
+		return EXIT_FAILURE;
+	ret = bpf_object__load(obj);
+	bpf_object__close(obj);
+	if (!ret)
+		pr_err("cannot read the verifier's statistics: %s (scx_bt itself loads)",
+		       strerror(-err));
+	else
+		pr_err("the kernel rejected scx_bt: %s (the verifier log is above)",
+		       strerror(-ret));
+	return EXIT_FAILURE;
+}
+
+static void bt_print_costs(const char *path, const struct bt_prog_cost *c,
+			   size_t n, unsigned long long load_us)
+{
+	unsigned long long total = 0;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		total += c[i].insns;
+	out_open_object(NULL);
+	out_str(OUT_ANY, "object", "object", path);
+	out_u64(OUT_ANY, "insns", "insns", total);
+	out_u64(OUT_ANY, "load_us", "load-us", load_us);
+	out_nl();
+	out_open_array("programs", NULL);
+	for (i = 0; i < n; i++) {
+		out_open_object(NULL);
+		out_str(OUT_ANY, "program", "program", c[i].name);
+		out_u64(OUT_ANY, "insns", "insns", c[i].insns);
+		out_u64(OUT_ANY, "peak_states", "peak-states",
+			c[i].peak_states);
+		out_u64(OUT_ANY, "verify_us", "verify-us", c[i].verify_us);
+		out_close_object();
+		out_nl();
+	}
+	out_close_array();
+	out_close_object();
+}
+
+/*
+ * Load scx_bt as 'bt enable' would, with the verifier's statistics, and
+ * attach nothing: the programs and maps go when the object closes. A
+ * running scx_bt is not touched.
+ */
+static int bt_verify_load(void)
+{
+	struct bt_prog_cost *cost = NULL;
+	struct timespec t0, t1;
+	int64_t load_us;
+	struct bpf_program *prog;
+	struct bpf_object *obj;
+	char path[PATH_MAX], *logs = NULL;
+	int err = 0, ret = EXIT_FAILURE;
+	size_t n = 0, i = 0;
+	bool smt;
+
+	obj = bt_open(&bt_conf_default, &smt, path, sizeof(path));
+	if (!obj)
+		return EXIT_FAILURE;
+	bpf_object__for_each_program(prog, obj)
+		n += bpf_program__autoload(prog);
+	logs = calloc(n, BT_STATS_LOG_SIZE);
+	cost = calloc(n, sizeof(*cost));
+	if (!logs || !cost) {
+		pr_err("out of memory");
+		goto out;
+	}
+	bpf_object__for_each_program(prog, obj) {
+		if (!bpf_program__autoload(prog))
+			continue;
+		cost[i].name = bpf_program__name(prog);
+		bpf_program__set_log_buf(prog, logs + i * BT_STATS_LOG_SIZE,
+					 BT_STATS_LOG_SIZE);
+		bpf_program__set_log_level(prog, BT_STATS_LOG_LEVEL);
+		i++;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	err = bpf_object__load(obj);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	if (err)
+		goto out;
+	for (i = 0; i < n; i++)
+		bt_parse_cost(logs + i * BT_STATS_LOG_SIZE, &cost[i]);
+	load_us = (int64_t)(t1.tv_sec - t0.tv_sec) * 1000000 +
+		  (t1.tv_nsec - t0.tv_nsec) / 1000;
+	bt_print_costs(path, cost, n, (unsigned long long)load_us);
+	ret = EXIT_SUCCESS;
+out:
+	free(cost);
+	free(logs);
+	bpf_object__close(obj);
+	return err ? bt_verify_failed(err) : ret;
+}
+
+static int bt_verify(struct ctx *ctx, int argc, char **argv)
+{
+	char buf[32];
+
+	if (want_help(ctx, argc, argv) || argc) {
+		bt_help();
+		return argc ? EXIT_USAGE : EXIT_SUCCESS;
+	}
+	if (!scx_state(buf, sizeof(buf))) {
+		pr_err("this kernel has no sched_ext (CONFIG_SCHED_CLASS_EXT): scx_bt cannot load here");
+		return EXIT_FAILURE;
+	}
+	if (geteuid())
+		return pr_err("bt verify needs root (CAP_BPF, CAP_SYS_ADMIN)"),
+		       EXIT_PERM;
+	return bt_verify_load();
+}
+
 int do_bt(struct ctx *ctx, int argc, char **argv)
 {
 	int cmd;
@@ -1268,6 +1451,8 @@ int do_bt(struct ctx *ctx, int argc, char **argv)
 		return bt_stats(ctx, argc - 1, argv + 1);
 	case BT_DUMP:
 		return bt_dump(ctx, argc - 1, argv + 1);
+	case BT_VERIFY:
+		return bt_verify(ctx, argc - 1, argv + 1);
 	}
 	return kw_fail(bt_cmds, argv[0], strlen(argv[0]), cmd, "bt command");
 }
