@@ -203,8 +203,16 @@ run_job() {
 	# KASAN in TCG; 45-140 ms on stock; about a third since) and
 	# loading scx_bt 6-14 s (1.2-1.7 s on stock): these took about 410 s
 	# of the debug jobs' 1340 s of tests at 6955522.
+	#
+	# The wakeup placement case (two online tasks that run 2 ms and sleep
+	# 1 ms) reads whether wakeups find each other's work running, which
+	# a debug guest on a loaded host does not keep: with two debug VMs
+	# side by side it failed in 2 of 6 runs with this scx_bt and 3 of 6
+	# with 8e5fa13's (5-9 of 20 samples), and once in a make check. It
+	# passes on stock (18-20 of 20); the module's placement probe still
+	# runs on the debug kernel, at every wakeup in every scx_bt case.
 	local dbg_skip='vcore accounting: (slow CPU, sibling idle|fast CPU, sibling (idle|busy))'
-	dbg_skip+='|scx_bt: (verify|offline hog preempted|work conservation|no yield|vacating|weights|offline budget|CPUs share|a killed offline task|sustained)'
+	dbg_skip+='|scx_bt: (verify|waking online|offline hog preempted|work conservation|no yield|vacating|weights|offline budget|CPUs share|a killed offline task|sustained)'
 	dbg_skip+='|smt: (offline work (leaves|stays off)|online work starting|a killed offline task leaves)'
 	dbg_skip+='|fallback: (offline hog yields|cpu.weight below)'
 	dbg_skip+='|core: (stratosctl usage|stratosctl -b|module not loaded|make demo)'

@@ -516,9 +516,10 @@ test_scx_bt_pinned_no_futile_yield() {
 # started on CPU 1, then allowed on CPUs 0-1, stay there beside offline
 # hogs, waiting for each other: with the placement off (bt_wake_place=0),
 # on both CPUs in 0 of 20 samples in two runs of two; with it, 18-20 of
-# 20 (stock and debug). stratos.ko wakes one that finds online work on its
-# CPU on a CPU that runs offline work instead, as the fair class does for
-# a CPU that runs only SCHED_IDLE work. Vacating (which spreads work that
+# 20 (stock and debug; it runs on stock only, as selftests/run.sh says).
+# stratos.ko wakes one that finds online work on its CPU on a CPU that
+# runs offline work instead, as the fair class does for a CPU that runs
+# only SCHED_IDLE work. Vacating (which spreads work that
 # stays runnable) and the SMT expeller (which would idle CPU 0 beside
 # online work on its sibling) are off, so that only wakeups move them.
 # The two ask for more than one CPU, so that on one CPU one of them must
