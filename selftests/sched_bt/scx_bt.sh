@@ -205,8 +205,8 @@ bt_prog_count_is() {
 
 # 'bt verify' loads scx_bt with the verifier's statistics and attaches
 # nothing. The instructions the verifier processed bound what 'bt enable'
-# spends verifying, most of its time on the debug kernel: about 110000
-# took 58-65 s there and 5.6-6.5 s on stock, 37000 took 18-21 and 2.4-2.8 s
+# spends verifying, most of its time on the debug kernel: 112258 took
+# 58-59 s there and 6.4-6.9 s on stock, 36615 take 21-26 s and 2.7-2.9 s
 # (Documentation/sched_bt.rst, "Verification"). A count, not a time: the
 # same on any host, for one kernel and object.
 BT_VERIFY_MAX_INSNS=60000
