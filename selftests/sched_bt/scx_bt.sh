@@ -206,10 +206,11 @@ bt_prog_count_is() {
 # 'bt verify' loads scx_bt with the verifier's statistics and attaches
 # nothing. The instructions the verifier processed bound what 'bt enable'
 # spends verifying, most of its time on the debug kernel: 112258 took
-# 58-59 s there and 6.4-6.9 s on stock, 36615 take 21-26 s and 2.7-2.9 s
-# (Documentation/sched_bt.rst, "Verification"). A count, not a time: the
-# same on any host, for one kernel and object.
-BT_VERIFY_MAX_INSNS=60000
+# 58-59 s there and 6.4-6.9 s on stock, 36615 15-18 s and 1.9-2.3 s,
+# 20931 take 8-9 s and 1.4-1.5 s (Documentation/sched_bt.rst,
+# "Verification"). A count, not a time: the same on any host, for one
+# kernel and object.
+BT_VERIFY_MAX_INSNS=35000
 
 test_scx_bt_verify() {
 	local json n insns
