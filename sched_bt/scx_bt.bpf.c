@@ -1494,8 +1494,8 @@ static void bt_stats_fold(struct bt_cg_stats *st, struct bt_task *t, u64 used)
 /*
  * bt_charge() but for the task's virtual time, which it returns: @bc's
  * run up to @now, charged to @st and @t (see there). Global (BT_GLOBAL):
- * checked at each of bt_stopping()'s calls, it was half of that
- * callback's verification (2500 of 5900 instructions).
+ * checked again at each of bt_stopping()'s calls, it was over a third
+ * of that callback's verification (2500 of 5900 instructions).
  */
 BT_GLOBAL u64 bt_charge_run(struct bt_task *t, struct bt_cg_stats *st,
 			     struct bt_cpu *bc, u64 now, u32 nice_weight)
