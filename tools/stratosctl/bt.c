@@ -163,6 +163,25 @@ static const char *scx_state(char *buf, size_t size)
 	return buf;
 }
 
+/*
+ * What loading scx_bt needs, checked before anything is opened: sched_ext
+ * (its state read into @state; @no_scx says what follows without it), and
+ * root. 0, or the exit code @verb returns.
+ */
+static int bt_load_allowed(const char *verb, const char *no_scx,
+			   char *state, size_t size)
+{
+	if (!scx_state(state, size)) {
+		pr_err("this kernel has no sched_ext (CONFIG_SCHED_CLASS_EXT): %s",
+		       no_scx);
+		return EXIT_FAILURE;
+	}
+	if (geteuid())
+		return pr_err("%s needs root (CAP_BPF, CAP_SYS_ADMIN)", verb),
+		       EXIT_PERM;
+	return 0;
+}
+
 static bool bt_is_root_ops(void)
 {
 	char buf[64];
@@ -887,13 +906,11 @@ static int bt_enable(struct ctx *ctx, int argc, char **argv)
 	ret = parse_keys(argc, argv, &conf, true, "bt enable");
 	if (ret)
 		return ret;
-	if (!scx_state(buf, sizeof(buf))) {
-		pr_err("this kernel has no sched_ext (CONFIG_SCHED_CLASS_EXT): offline cgroups use the cpu.idle fallback");
-		return EXIT_FAILURE;
-	}
-	if (geteuid())
-		return pr_err("bt enable needs root (CAP_BPF, CAP_SYS_ADMIN)"),
-		       EXIT_PERM;
+	ret = bt_load_allowed("bt enable",
+			      "offline cgroups use the cpu.idle fallback",
+			      buf, sizeof(buf));
+	if (ret)
+		return ret;
 	if (bt_pinned()) {
 		if (bt_is_root_ops() && !strcmp(buf, "enabled")) {
 			/* A module loaded since has no map yet. */
@@ -1411,19 +1428,15 @@ out:
 static int bt_verify(struct ctx *ctx, int argc, char **argv)
 {
 	char buf[32];
+	int ret;
 
 	if (want_help(ctx, argc, argv) || argc) {
 		bt_help();
 		return argc ? EXIT_USAGE : EXIT_SUCCESS;
 	}
-	if (!scx_state(buf, sizeof(buf))) {
-		pr_err("this kernel has no sched_ext (CONFIG_SCHED_CLASS_EXT): scx_bt cannot load here");
-		return EXIT_FAILURE;
-	}
-	if (geteuid())
-		return pr_err("bt verify needs root (CAP_BPF, CAP_SYS_ADMIN)"),
-		       EXIT_PERM;
-	return bt_verify_load();
+	ret = bt_load_allowed("bt verify", "scx_bt cannot load here", buf,
+			      sizeof(buf));
+	return ret ? ret : bt_verify_load();
 }
 
 int do_bt(struct ctx *ctx, int argc, char **argv)
