@@ -124,6 +124,7 @@ bench-bt-acct: module-stock tools sched-bt
 selftest-progs: rootfs
 	@echo "  CC      selftests/netlink"
 	@$(IN_ROOT) make -s -C /src/selftests/netlink O=/src/$(BUILD)/netlink
+	@$(IN_ROOT) make -s -C /src/tools O=/src/$(BUILD)/tools fake-genl
 
 # Host-side tests of the pure C logic and of the spec/header agreement.
 unit-test:

@@ -171,6 +171,22 @@ test_cli_errors() {
 	stratosctl info --help >/dev/null
 }
 
+# tools/tests/test_cli.sh: the tool's own cases (usage errors, text and
+# JSON output, exit statuses, restarted dumps, monitor, signals) against
+# fake_genl.so, which plays the module through LD_PRELOAD. It needs root
+# and a cgroup2 mount for its cgroup cases, which the VM has.
+test_cli_fake() {
+	local out
+	unload_module
+	out=$(bash /src/tools/tests/test_cli.sh /src/build/tools/stratosctl \
+		/src/build/tools/tests/fake_genl.so 2>&1)
+	echo "$out" | grep -A4 '^not ok' || true
+	echo "$out" | grep -q '# SKIP need root' &&
+		fail "the cgroup cases were skipped"
+	echo "$out" | tail -n 1 | grep -Eq '^cli-test: [0-9]+ passed, 0 failed$' ||
+		fail "$(echo "$out" | tail -n 1)"
+}
+
 # stratosctl -b FILE: one command per line over one socket, comments and
 # blank lines skipped, quotes keep a path with blanks whole, and the first
 # failing line ends the run with its exit status and its line number.
@@ -293,6 +309,7 @@ run_test "core: unprivileged user gets EPERM" test_eperm_unprivileged
 run_test "core: root in a user namespace gets EPERM" test_eperm_user_namespace
 run_test "core: stratosctl usage and path errors" test_cli_errors
 run_test "core: stratosctl -b runs a batch file" test_cli_batch
+run_test "core: stratosctl usage and outputs against a fake module (test_cli.sh)" test_cli_fake
 run_test "core: module not loaded is reported" test_module_not_loaded
 run_test "core: registry full" test_registry_full
 run_test "core: rmmod with 1000 entries" test_rmmod_with_1000_entries

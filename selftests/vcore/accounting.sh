@@ -185,6 +185,9 @@ test_vcore_node() {
 	[ "$(echo "$json" | jq .capacity_mvcores)" = 2400 ] || fail "capacity"
 	[ "$(echo "$json" | jq -c '[.cores[].capacity_mvcores]')" = "[1600,800]" ] ||
 		fail "per-core capacity"
+	# CPU lists as ranges, so that a large node's stay whole.
+	[ "$(echo "$json" | jq -r '.cores[0].cpus')" = 0-1 ] ||
+		fail "CPUs of the first core: $(echo "$json" | jq -c '.cores[0]')"
 	[ "$(echo "$json" | jq '.numa_nodes | length')" = 2 ] || fail "NUMA nodes"
 	[ "$(echo "$json" | jq '.llcs | length')" -ge 1 ] || fail "LLCs"
 	# Two hogs on the fast core, siblings of each other: 1.6 vcores in use

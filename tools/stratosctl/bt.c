@@ -18,6 +18,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -37,7 +38,8 @@
 #define EXT_SERVER_DIR	"/sys/kernel/debug/sched/ext_server"
 #define BT_MAX_CPUS	1024
 
-enum { BT_ENABLE, BT_DISABLE, BT_STATUS, BT_SET, BT_STATS, BT_DUMP, BT_VERIFY };
+enum { BT_ENABLE, BT_DISABLE, BT_STATUS, BT_SET, BT_STATS, BT_DUMP, BT_VERIFY,
+       BT_HELP };
 
 static const struct keyword bt_cmds[] = {
 	{ "enable", BT_ENABLE },
@@ -47,6 +49,7 @@ static const struct keyword bt_cmds[] = {
 	{ "stats", BT_STATS },
 	{ "dump", BT_DUMP },
 	{ "verify", BT_VERIFY },
+	{ "help", BT_HELP },
 	{ NULL, 0 },
 };
 
@@ -277,18 +280,27 @@ static int conf_write_fd(int fd, const struct bt_conf *conf)
 
 /* ---- key parsing ---- */
 
-static int parse_usec(const struct kv *kv, uint64_t min, __u64 *ns)
+/* The longest time any key takes, 10 s. */
+#define BT_KEY_MAX_US	10000000ULL
+/* Reads of the registry for its weights, while it keeps changing. */
+#define CGW_DUMP_TRIES	5
+/* Reads of the statistics, while the module's table keeps changing. */
+#define BT_STATS_DUMP_TRIES	5
+
+static int parse_usec(const struct kv *kv, uint64_t min, uint64_t max,
+		      __u64 *ns)
 {
 	uint64_t v;
 	int ret;
 
 	ret = parse_u64(kv->value, &v);
-	if (!ret && (v < min || v > 10000000))
+	if (!ret && (v < min || v > max))
 		ret = PARSE_RANGE;
 	if (ret)
-		return usage_err("invalid %s '%s': %s (microseconds, %llu..10000000)",
+		return usage_err("invalid %s '%s': %s (microseconds, %llu..%llu)",
 				 bt_keys[kv->id].name, kv->value,
-				 parse_strerror(ret), (unsigned long long)min);
+				 parse_strerror(ret), (unsigned long long)min,
+				 (unsigned long long)max);
 	*ns = v * 1000;
 	return EXIT_SUCCESS;
 }
@@ -318,15 +330,15 @@ static int parse_key(const struct kv *kv, struct bt_conf *c, bool enable)
 
 	switch (kv->id) {
 	case K_SLICE:
-		return parse_usec(kv, 100, &c->slice_ns);
+		return parse_usec(kv, 100, BT_KEY_MAX_US, &c->slice_ns);
 	case K_VACATE:
-		return parse_usec(kv, 0, &c->vacate_ns);
+		return parse_usec(kv, 0, BT_KEY_MAX_US, &c->vacate_ns);
 	case K_STARVE:
-		return parse_usec(kv, 1000, &c->starve_ns);
+		return parse_usec(kv, 1000, BT_KEY_MAX_US, &c->starve_ns);
 	case K_GUARD:
-		return parse_usec(kv, 100, &c->guard_slice_ns);
+		return parse_usec(kv, 100, BT_KEY_MAX_US, &c->guard_slice_ns);
 	case K_SMT_HOLD:
-		return parse_usec(kv, 0, &c->smt_hold_ns);
+		return parse_usec(kv, 0, BT_KEY_MAX_US, &c->smt_hold_ns);
 	case K_SMT:
 		if (strcmp(kv->value, "on") && strcmp(kv->value, "off"))
 			return usage_err("smt-expel takes 'on' or 'off', not '%s'",
@@ -347,7 +359,8 @@ static int parse_key(const struct kv *kv, struct bt_conf *c, bool enable)
 			c->ext_server_ns = 0;
 			return EXIT_SUCCESS;
 		}
-		return parse_usec(kv, 1, &c->ext_server_ns);
+		/* Runtime per period; the kernel's period is a second. */
+		return parse_usec(kv, 1, 1000000, &c->ext_server_ns);
 	case K_WATCHDOG:
 		return parse_watchdog(kv, enable, c);
 	}
@@ -637,26 +650,51 @@ static void cgw_drop_stale(struct cgw_sync *sync)
 	free(stale);
 }
 
+/*
+ * scx_bt runs without the module; what it hands the module is best effort,
+ * skipped quietly (and with a warning, not an error) when it is not loaded.
+ */
+static bool stratos_loaded(void)
+{
+	return !access("/sys/module/stratos", F_OK);
+}
+
+/*
+ * Load the registry's offline weights into bt_cgw (@fd) and drop the
+ * entries of cgroups no longer offline. Returns 0, or -ENOENT without the
+ * module (the weights stay as they were), or an exit status after saying
+ * why.
+ */
 static int sync_weights(struct ctx *ctx, int fd)
 {
 	struct cgw_sync sync = { .fd = fd };
 	struct snl_err e;
 	struct nl_msg *req;
 	struct snl *nl;
-	int ret;
+	int ret = SNL_DUMP_INTR, try;
 
+	if (!stratos_loaded())
+		return -ENOENT;
 	ret = ctx_nl(ctx, &nl);
 	if (ret)
 		return ret;
-	req = snl_msg_new(nl, STRATOS_CMD_CGROUP_GET, NLM_F_DUMP);
-	if (!req)
-		return EXIT_FAILURE;
-	ret = snl_call(nl, req, cgw_add, &sync, &e);
+	for (try = 0; try < CGW_DUMP_TRIES && ret == SNL_DUMP_INTR; try++) {
+		sync.n = 0;
+		req = snl_msg_new(nl, STRATOS_CMD_CGROUP_GET, NLM_F_DUMP);
+		if (!req) {
+			free(sync.ids);
+			return snl_report("reading the registry", -ENOMEM,
+					  NULL, NULL, NULL);
+		}
+		ret = snl_call(nl, req, cgw_add, &sync, &e);
+		nlmsg_free(req);
+	}
 	if (ret < 0) {
 		free(sync.ids);
 		return snl_report("reading the registry", ret, &e, NULL, NULL);
 	}
-	if (!sync.incomplete)
+	/* Only a whole, consistent list tells which entries are stale. */
+	if (!ret && !sync.incomplete)
 		cgw_drop_stale(&sync);
 	free(sync.ids);
 	return bump_weights_gen();
@@ -758,6 +796,7 @@ err:
 static int bt_load(struct bt_conf *conf)
 {
 	struct bpf_object *obj;
+	struct bpf_map *ops;
 	struct bpf_link *link;
 	char path[PATH_MAX];
 	bool smt;
@@ -813,7 +852,8 @@ static int bt_load(struct bt_conf *conf)
 		       strerror(-ret));
 		goto err_unpin;
 	}
-	link = bpf_map__attach_struct_ops(bpf_object__find_map_by_name(obj, "bt_ops"));
+	ops = bpf_object__find_map_by_name(obj, "bt_ops");
+	link = ops ? bpf_map__attach_struct_ops(ops) : NULL;
 	if (!link) {
 		pr_err("cannot attach scx_bt: %s (another sched_ext scheduler running?)",
 		       strerror(errno));
@@ -839,12 +879,40 @@ err:
 	return EXIT_FAILURE;
 }
 
-static bool bt_pinned(void)
+/*
+ * 1 if scx_bt's link is pinned, 0 if not, -errno if that cannot be told:
+ * -EACCES for a user other than root, as bpffs and BT_PIN_DIR are root's.
+ */
+static int bt_pin_state(void)
 {
 	char path[PATH_MAX];
 
 	pin_path(path, sizeof(path), "link");
-	return !access(path, F_OK);
+	if (!access(path, F_OK))
+		return 1;
+	return errno == ENOENT || errno == ENOTDIR ? 0 : -errno;
+}
+
+static bool bt_pinned(void)
+{
+	return bt_pin_state() == 1;
+}
+
+/*
+ * For the verbs that take no arguments: help if asked for, a usage error
+ * naming the first argument if one is given, -1 to go on.
+ */
+static int bt_no_args(const struct ctx *ctx, const char *verb, int argc,
+		      char **argv)
+{
+	if (want_help(ctx, argc, argv)) {
+		bt_help();
+		return EXIT_SUCCESS;
+	}
+	if (argc)
+		return usage_err("'bt %s' takes no arguments, got '%s' (see 'stratosctl bt help')",
+				 verb, argv[0]);
+	return -1;
 }
 
 static int bt_apply(struct ctx *ctx, int argc, char **argv, bool enable);
@@ -861,7 +929,7 @@ static void bt_stats_hand_over(struct ctx *ctx)
 	if (fd < 0)
 		goto out;
 	/* scx_bt runs either way; these need the module. */
-	if (bt_stats_attach(ctx, fd, yfd))
+	if (!stratos_loaded() || bt_stats_attach(ctx, fd, yfd))
 		pr_warn("scx_bt's statistics are not available over netlink, and offline tasks pinned to one CPU keep online work off it");
 out:
 	if (fd >= 0)
@@ -879,7 +947,20 @@ static int bt_resync_weights(struct ctx *ctx)
 		return EXIT_SUCCESS;
 	ret = sync_weights(ctx, fd);
 	close(fd);
+	if (ret == -ENOENT) {
+		pr_warn("offline cgroup weights not reloaded: the stratos module is not loaded");
+		return EXIT_SUCCESS;
+	}
 	return ret;
+}
+
+/* Put back the ext_server runtime that a pinned scx_bt replaced, if any. */
+static void bt_restore_ext_server(void)
+{
+	struct bt_conf conf;
+
+	if (!conf_read(&conf) && conf.ext_server_ns && conf.ext_server_prev_ns)
+		ext_server_set(conf.ext_server_prev_ns);
 }
 
 /*
@@ -897,7 +978,7 @@ static int bt_enable(struct ctx *ctx, int argc, char **argv)
 {
 	struct bt_conf conf = bt_conf_default;
 	char buf[32];
-	int ret, fd;
+	int ret;
 
 	if (want_help(ctx, argc, argv)) {
 		bt_help();
@@ -923,7 +1004,12 @@ static int bt_enable(struct ctx *ctx, int argc, char **argv)
 			pr_info("scx_bt is already enabled; applying the settings given");
 			return bt_apply(ctx, argc, argv, true);
 		}
-		/* Ejected or gone: clear the old pins and load afresh. */
+		/*
+		 * Ejected or gone: clear the old pins and load afresh. The
+		 * runtime the old one found goes back first, so that the new
+		 * one records it, not its own, for 'bt disable'.
+		 */
+		bt_restore_ext_server();
 		detach_pinned_link("link", false);
 		unpin_all();
 		scx_wait_state("disabled", 100);
@@ -933,41 +1019,44 @@ static int bt_enable(struct ctx *ctx, int argc, char **argv)
 	    ext_server_set(conf.ext_server_ns))
 		pr_warn("cannot set the ext_server runtime (is debugfs mounted?)");
 	ret = bt_load(&conf);
-	if (ret)
+	if (ret) {
+		/* Nothing is pinned: the runtime goes back here or never. */
+		if (conf.ext_server_ns && conf.ext_server_prev_ns)
+			ext_server_set(conf.ext_server_prev_ns);
 		return ret;
+	}
 	if (!scx_wait_state("enabled", 300) || !bt_is_root_ops()) {
 		pr_err("scx_bt attached but sched_ext did not enable it; see 'stratosctl bt status' and dmesg");
 		return EXIT_FAILURE;
 	}
-	fd = pinned_fd("bt_cgw");
-	if (fd >= 0) {
-		/* Without the module, cgroups share equally: not fatal. */
-		if (sync_weights(ctx, fd))
-			pr_warn("offline cgroup weights not loaded");
-		close(fd);
-	}
+	/* Without the module, cgroups share equally: not fatal. */
+	if (bt_resync_weights(ctx))
+		pr_warn("offline cgroup weights not loaded");
 	bt_stats_hand_over(ctx);
 	return EXIT_SUCCESS;
 }
 
 static int bt_disable(struct ctx *ctx, int argc, char **argv)
 {
-	struct bt_conf conf;
+	int ret = bt_no_args(ctx, "disable", argc, argv);
 
-	if (want_help(ctx, argc, argv) || argc) {
-		bt_help();
-		return argc ? EXIT_USAGE : EXIT_SUCCESS;
+	if (ret >= 0)
+		return ret;
+	ret = bt_pin_state();
+	if (ret < 0) {
+		pr_err("bt disable: cannot read %s: %s (run it as root)",
+		       BT_PIN_DIR, strerror(-ret));
+		return ret == -EACCES || ret == -EPERM ? EXIT_PERM : EXIT_FAILURE;
 	}
-	if (!bt_pinned()) {
+	if (!ret) {
 		pr_info("scx_bt is not enabled");
 		return EXIT_SUCCESS;
 	}
-	if (!conf_read(&conf) && conf.ext_server_ns && conf.ext_server_prev_ns)
-		ext_server_set(conf.ext_server_prev_ns);
+	bt_restore_ext_server();
 	detach_pinned_link("link", true);
 	unpin_all();
 	/* Without the module there is no reference to drop. */
-	if (!access("/sys/module/stratos", F_OK))
+	if (stratos_loaded())
 		bt_stats_attach(ctx, -1, -1);
 	if (bt_is_root_ops() && !scx_wait_state("disabled", 100)) {
 		pr_err("scx_bt did not unload");
@@ -1015,18 +1104,23 @@ static int bt_status(struct ctx *ctx, int argc, char **argv)
 	struct bt_exit_info ex = { 0 };
 	struct bt_conf conf;
 	char state[32], since[64], kbuf[32];
-	bool have_scx, pinned, running, have_conf;
-	int fd, zero = 0;
+	bool have_scx, pinned, running, have_conf, unknown;
+	int fd, zero = 0, ret;
 	__u64 ext_ns = 0;
 
-	if (want_help(ctx, argc, argv) || argc) {
-		bt_help();
-		return argc ? EXIT_USAGE : EXIT_SUCCESS;
-	}
+	ret = bt_no_args(ctx, "status", argc, argv);
+	if (ret >= 0)
+		return ret;
 	have_scx = scx_state(state, sizeof(state)) != NULL;
-	pinned = bt_pinned();
-	running = have_scx && pinned && !strcmp(state, "enabled") &&
-		  bt_is_root_ops();
+	ret = bt_pin_state();
+	pinned = ret == 1;
+	/*
+	 * Only root sees the pins, and with them the settings; to others
+	 * sched_ext's own state tells whether scx_bt runs.
+	 */
+	unknown = ret < 0;
+	running = have_scx && (pinned || unknown) &&
+		  !strcmp(state, "enabled") && bt_is_root_ops();
 	have_conf = pinned && !conf_read(&conf);
 	fd = pinned ? pinned_fd("bt_exit_rec") : -1;
 	if (fd >= 0) {
@@ -1036,7 +1130,8 @@ static int bt_status(struct ctx *ctx, int argc, char **argv)
 
 	out_open_object(NULL);
 	out_str(OUT_ANY, "scheduler", "scx_bt",
-		running ? "running" : pinned ? "stopped" : "disabled");
+		running ? "running" : pinned ? "stopped" :
+		unknown ? "not running" : "disabled");
 	out_str(OUT_ANY, "offline_class", "offline",
 		running ? "sched_ext" : "cpu.idle fallback");
 	out_str(OUT_ANY, "sched_ext_state", "sched_ext",
@@ -1088,7 +1183,12 @@ static int bt_apply(struct ctx *ctx, int argc, char **argv, bool enable)
 	struct bt_conf conf, was;
 	int ret, fd;
 
-	if (conf_read(&conf)) {
+	ret = conf_read(&conf);
+	if (ret == -EPERM || ret == -EACCES) {
+		pr_err("cannot read scx_bt's settings: permission denied (run it as root)");
+		return EXIT_PERM;
+	}
+	if (ret) {
 		pr_err("scx_bt is not enabled (stratosctl bt enable)");
 		return EXIT_FAILURE;
 	}
@@ -1109,20 +1209,17 @@ static int bt_apply(struct ctx *ctx, int argc, char **argv, bool enable)
 	}
 	close(fd);
 	/* Weights may have changed in the registry too. */
-	fd = pinned_fd("bt_cgw");
-	if (fd >= 0) {
-		ret = sync_weights(ctx, fd);
-		close(fd);
-	}
-	return ret;
+	return bt_resync_weights(ctx);
 }
 
 static int bt_set(struct ctx *ctx, int argc, char **argv)
 {
-	if (want_help(ctx, argc, argv) || !argc) {
+	if (want_help(ctx, argc, argv)) {
 		bt_help();
-		return argc ? EXIT_SUCCESS : EXIT_USAGE;
+		return EXIT_SUCCESS;
 	}
+	if (!argc)
+		return usage_err("'bt set' needs KEY VALUE pairs, e.g. 'bt set budget 50' (see 'stratosctl bt help')");
 	return bt_apply(ctx, argc, argv, false);
 }
 
@@ -1213,34 +1310,70 @@ static int bt_stats_attach(struct ctx *ctx, int fd, int yfd)
 
 static int bt_stats(struct ctx *ctx, int argc, char **argv)
 {
+	struct snl_msgs msgs = { 0 };
 	struct snl_err e;
-	struct nl_msg *req;
 	struct snl *nl;
+	size_t i;
 	int ret;
 
-	if (want_help(ctx, argc, argv) || argc) {
-		bt_help();
-		return argc ? EXIT_USAGE : EXIT_SUCCESS;
-	}
-	/* The module lists nothing then; say why instead. */
-	if (!bt_pinned()) {
+	ret = bt_no_args(ctx, "stats", argc, argv);
+	if (ret >= 0)
+		return ret;
+	/*
+	 * The module lists nothing then; say why instead. Users who cannot
+	 * see the pins ask the module, which says what it has.
+	 */
+	if (!bt_pin_state()) {
 		pr_err("scx_bt is not enabled (stratosctl bt enable)");
 		return EXIT_FAILURE;
 	}
 	ret = ctx_nl(ctx, &nl);
 	if (ret)
 		return ret;
-	req = snl_msg_new(nl, STRATOS_CMD_BT_STATS_GET, NLM_F_DUMP);
-	if (!req)
-		return snl_report("cannot read scx_bt's statistics", -ENOMEM,
-				  NULL, &bt_attr_names, NULL);
-	out_open_array(NULL, NULL);
-	ret = snl_call(nl, req, bt_stats_print, NULL, &e);
-	out_close_array();
-	nlmsg_free(req);
-	if (ret < 0)
-		return snl_report("cannot read scx_bt's statistics", ret, &e,
-				  &bt_attr_names, NULL);
+	ret = snl_dump(nl, STRATOS_CMD_BT_STATS_GET, BT_STATS_DUMP_TRIES,
+		       &msgs, &e);
+	if (ret == SNL_DUMP_INTR) {
+		pr_err("cannot read scx_bt's statistics: they kept changing; try again");
+		ret = EXIT_FAILURE;
+	} else if (ret) {
+		ret = snl_report("cannot read scx_bt's statistics", ret, &e,
+				 &bt_attr_names, NULL);
+	} else {
+		out_open_array(NULL, NULL);
+		for (i = 0; i < msgs.n && !ret; i++)
+			ret = bt_stats_print(msgs.v[i], NULL);
+		out_close_array();
+		if (ret)
+			ret = snl_report("cannot read scx_bt's statistics",
+					 ret, NULL, &bt_attr_names, NULL);
+	}
+	snl_msgs_free(&msgs);
+	return ret;
+}
+
+/*
+ * Print the dump in @text (changed on the way) a line at a time, escaped:
+ * it holds the names of tasks, which their owners choose, escape
+ * sequences included.
+ */
+static int bt_print_dump(char *text)
+{
+	char *line, *next, *buf;
+
+	/* An escaped byte takes four characters at most (\xNN). */
+	buf = malloc(4 * strlen(text) + 1);
+	if (!buf) {
+		pr_err("out of memory");
+		return EXIT_FAILURE;
+	}
+	for (line = text; *line; line = next) {
+		next = strchrnul(line, '\n');
+		if (*next)
+			*next++ = '\0';
+		text_escape(buf, 4 * strlen(line) + 1, line);
+		puts(buf);
+	}
+	free(buf);
 	return EXIT_SUCCESS;
 }
 
@@ -1254,10 +1387,9 @@ static int bt_dump(struct ctx *ctx, int argc, char **argv)
 	struct bt_exit_dump *dump;
 	int fd, zero = 0, ret;
 
-	if (want_help(ctx, argc, argv) || argc) {
-		bt_help();
-		return argc ? EXIT_USAGE : EXIT_SUCCESS;
-	}
+	ret = bt_no_args(ctx, "dump", argc, argv);
+	if (ret >= 0)
+		return ret;
 	fd = pinned_fd("bt_exit_dump");
 	if (fd < 0) {
 		pr_err("scx_bt is not enabled (stratosctl bt enable)");
@@ -1283,12 +1415,12 @@ static int bt_dump(struct ctx *ctx, int argc, char **argv)
 		out_close_object();
 		out_nl();
 	} else if (dump->text[0]) {
-		fputs(dump->text, stdout);
+		ret = bt_print_dump(dump->text);
 	} else {
 		printf("no dump: scx_bt has not been ejected on an error since it was enabled\n");
 	}
 	free(dump);
-	return EXIT_SUCCESS;
+	return ret;
 }
 
 /* What verifying one program cost: the verifier's statistics (log level 4). */
@@ -1430,10 +1562,9 @@ static int bt_verify(struct ctx *ctx, int argc, char **argv)
 	char buf[32];
 	int ret;
 
-	if (want_help(ctx, argc, argv) || argc) {
-		bt_help();
-		return argc ? EXIT_USAGE : EXIT_SUCCESS;
-	}
+	ret = bt_no_args(ctx, "verify", argc, argv);
+	if (ret >= 0)
+		return ret;
 	ret = bt_load_allowed("bt verify", "scx_bt cannot load here", buf,
 			      sizeof(buf));
 	return ret ? ret : bt_verify_load();
@@ -1466,6 +1597,9 @@ int do_bt(struct ctx *ctx, int argc, char **argv)
 		return bt_dump(ctx, argc - 1, argv + 1);
 	case BT_VERIFY:
 		return bt_verify(ctx, argc - 1, argv + 1);
+	case BT_HELP:
+		bt_help();
+		return EXIT_SUCCESS;
 	}
 	return kw_fail(bt_cmds, argv[0], strlen(argv[0]), cmd, "bt command");
 }

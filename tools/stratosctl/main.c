@@ -220,6 +220,9 @@ static int scan_opts(int argc, char **argv, struct opts *o, const char **bad)
 		if (dashdash || a[0] != '-' || !a[1]) {
 			argv[n++] = a;
 			positional = true;
+			/* What follows is a command line of its own. */
+			if (!strcmp(a, "workload"))
+				dashdash = true;
 		} else if (!strcmp(a, "--")) {
 			dashdash = true;
 		} else if (!positional &&

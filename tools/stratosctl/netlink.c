@@ -10,6 +10,7 @@
  * drains interrupted dumps to their end, and reports the interruption.
  */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -290,6 +291,69 @@ int snl_call(struct snl *nl, struct nl_msg *req, snl_msg_fn fn, void *arg,
 	if (c.fn_err)
 		return c.fn_err;
 	return c.intr ? SNL_DUMP_INTR : 0;
+}
+
+static int snl_msgs_keep(struct nl_msg *msg, void *arg)
+{
+	struct snl_msgs *msgs = arg;
+
+	if (msgs->n == msgs->cap) {
+		size_t cap = msgs->cap ? 2 * msgs->cap : 32;
+		struct nl_msg **v = realloc(msgs->v, cap * sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		msgs->v = v;
+		msgs->cap = cap;
+	}
+	/* libnl frees @msg once the callbacks return; keep a reference. */
+	nlmsg_get(msg);
+	msgs->v[msgs->n++] = msg;
+	return 0;
+}
+
+/* Drop the messages of @msgs, keeping its array for another dump. */
+static void snl_msgs_clear(struct snl_msgs *msgs)
+{
+	size_t i;
+
+	for (i = 0; i < msgs->n; i++)
+		nlmsg_free(msgs->v[i]);
+	msgs->n = 0;
+}
+
+void snl_msgs_free(struct snl_msgs *msgs)
+{
+	snl_msgs_clear(msgs);
+	free(msgs->v);
+	msgs->v = NULL;
+	msgs->cap = 0;
+}
+
+/*
+ * Dump @cmd into @msgs, starting over while the kernel says the table
+ * changed under the dump, @tries times at most. Nothing is printed here,
+ * so that a failed or interrupted dump prints no partial table: the
+ * caller prints @msgs on 0. Returns as snl_call() does; on SNL_DUMP_INTR
+ * the last attempt's messages are in @msgs.
+ */
+int snl_dump(struct snl *nl, uint8_t cmd, int tries, struct snl_msgs *msgs,
+	     struct snl_err *err)
+{
+	struct nl_msg *req;
+	int ret = SNL_DUMP_INTR;
+
+	while (ret == SNL_DUMP_INTR && tries-- > 0) {
+		snl_msgs_clear(msgs);
+		req = snl_msg_new(nl, cmd, NLM_F_DUMP);
+		if (!req) {
+			snl_err_init(err);
+			return -ENOMEM;
+		}
+		ret = snl_call(nl, req, snl_msgs_keep, msgs, err);
+		nlmsg_free(req);
+	}
+	return ret;
 }
 
 /* Parse a stratos message's attributes; -EBADMSG if they are malformed. */

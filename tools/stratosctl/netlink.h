@@ -41,12 +41,22 @@ struct snl_attr_names {
 
 typedef int (*snl_msg_fn)(struct nl_msg *msg, void *arg);
 
+/* The reply messages of a dump, held until it completed uninterrupted. */
+struct snl_msgs {
+	struct nl_msg **v;
+	size_t n;
+	size_t cap;
+};
+
 int snl_open(struct snl *nl);
 void snl_close(struct snl *nl);
 struct nl_msg *snl_msg_new(const struct snl *nl, uint8_t cmd, int flags);
 void snl_err_init(struct snl_err *err);
 int snl_call(struct snl *nl, struct nl_msg *req, snl_msg_fn fn, void *arg,
 	     struct snl_err *err);
+int snl_dump(struct snl *nl, uint8_t cmd, int tries, struct snl_msgs *msgs,
+	     struct snl_err *err);
+void snl_msgs_free(struct snl_msgs *msgs);
 int snl_parse(struct nl_msg *msg, struct nlattr **tb, int maxtype,
 	      struct nla_policy *policy);
 int snl_report(const char *what, int err, const struct snl_err *e,

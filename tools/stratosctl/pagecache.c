@@ -176,7 +176,8 @@ static const struct keyword set_kw[] = {
 
 struct pc_settings {
 	uint64_t limit;
-	int64_t margin;		/* -1: not given */
+	uint64_t margin;
+	bool have_margin;
 	int mode;		/* -1: not given */
 };
 
@@ -200,7 +201,7 @@ static int pc_parse_opts(int argc, char **argv, struct pc_settings *s)
 		if (ret != KV_OK)
 			return kv_fail(set_kw, &kv, ret, "pagecache set");
 		if ((kv.id == SET_MODE && s->mode >= 0) ||
-		    (kv.id == SET_MARGIN && s->margin >= 0))
+		    (kv.id == SET_MARGIN && s->have_margin))
 			return usage_err("'%s' given twice", set_kw[kv.id].name);
 		if (kv.id == SET_MODE) {
 			ret = kw_match(mode_kw, kv.value);
@@ -214,6 +215,7 @@ static int pc_parse_opts(int argc, char **argv, struct pc_settings *s)
 		if (ret)
 			return ret;
 		s->margin = v;
+		s->have_margin = true;
 	}
 	return EXIT_SUCCESS;
 }
@@ -222,7 +224,7 @@ static int pc_parse_set(int argc, char **argv, struct pc_settings *s)
 {
 	int ret;
 
-	s->margin = -1;
+	s->have_margin = false;
 	s->mode = -1;
 	if (argc < 1)
 		return usage_err("'pagecache set' needs a SIZE after the PATH, e.g. 512M");
@@ -235,7 +237,8 @@ static int pc_parse_set(int argc, char **argv, struct pc_settings *s)
 	ret = pc_parse_opts(argc - 1, argv + 1, s);
 	if (ret)
 		return ret;
-	if (s->margin > 0 && (uint64_t)s->margin * 2 >= s->limit)
+	/* Below half the size; written so that no product can overflow. */
+	if (s->have_margin && s->margin && s->margin >= s->limit / 2 + s->limit % 2)
 		return usage_err("margin must be less than half the size");
 	return EXIT_SUCCESS;
 }
@@ -259,7 +262,7 @@ static int pc_set(struct ctx *ctx, int argc, char **argv)
 	if (msg &&
 	    (nla_put_string(msg, STRATOS_A_PAGECACHE_DIR, rq.ref.path) ||
 	     nla_put_u64(msg, STRATOS_A_PAGECACHE_LIMIT, s.limit) ||
-	     (s.margin >= 0 &&
+	     (s.have_margin &&
 	      nla_put_u64(msg, STRATOS_A_PAGECACHE_MARGIN, s.margin)) ||
 	     (s.mode >= 0 &&
 	      nla_put_u8(msg, STRATOS_A_PAGECACHE_MODE, s.mode)))) {
@@ -288,35 +291,34 @@ static int pc_clear(struct ctx *ctx, int argc, char **argv)
 
 static int pc_list(struct ctx *ctx)
 {
+	struct snl_msgs msgs = { 0 };
 	struct snl_err e;
-	struct nl_msg *msg;
 	struct snl *nl;
-	int ret, try;
+	size_t i;
+	int ret;
 
 	ret = ctx_nl(ctx, &nl);
 	if (ret)
 		return ret;
-	/* Few limits, printed as they come; a changed table is re-read. */
-	for (try = 0; try < PC_DUMP_TRIES; try++) {
-		msg = snl_msg_new(nl, STRATOS_CMD_PAGECACHE_GET, NLM_F_DUMP);
-		if (!msg)
-			return snl_report("cannot list page-cache limits",
-					  -ENOMEM, NULL, &pc_attr_names, NULL);
-		out_open_array(NULL, NULL);
-		ret = snl_call(nl, msg, pc_print, NULL, &e);
-		out_close_array();
-		nlmsg_free(msg);
-		if (ret != SNL_DUMP_INTR)
-			break;
-	}
+	ret = snl_dump(nl, STRATOS_CMD_PAGECACHE_GET, PC_DUMP_TRIES, &msgs, &e);
 	if (ret == SNL_DUMP_INTR) {
-		pr_err("cannot list page-cache limits: they kept changing; try again");
-		return EXIT_FAILURE;
+		pr_err("cannot list page-cache limits: they kept changing during %d attempts; try again",
+		       PC_DUMP_TRIES);
+		ret = EXIT_FAILURE;
+	} else if (ret) {
+		ret = snl_report("cannot list page-cache limits", ret, &e,
+				 &pc_attr_names, NULL);
+	} else {
+		out_open_array(NULL, NULL);
+		for (i = 0; i < msgs.n && !ret; i++)
+			ret = pc_print_msg(msgs.v[i], NULL);
+		out_close_array();
+		if (ret)
+			ret = snl_report("cannot list page-cache limits", ret,
+					 NULL, &pc_attr_names, NULL);
 	}
-	if (ret)
-		return snl_report("cannot list page-cache limits", ret, &e,
-				  &pc_attr_names, NULL);
-	return EXIT_SUCCESS;
+	snl_msgs_free(&msgs);
+	return ret;
 }
 
 static int pc_show(struct ctx *ctx, int argc, char **argv)

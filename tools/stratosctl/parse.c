@@ -92,6 +92,35 @@ int parse_u64(const char *s, uint64_t *val)
 	return PARSE_OK;
 }
 
+/*
+ * A plain decimal number such as "2" or "0.25", within [@min, @max]. No
+ * sign, exponent, hex, "inf" or "nan", which strtod() alone takes.
+ */
+int parse_decimal(const char *s, double min, double max, double *val)
+{
+	const char *p;
+	bool point = false;
+	double v;
+	int ret;
+
+	ret = number_start(s);
+	if (ret)
+		return ret;
+	for (p = s; *p; p++) {
+		if (*p == '.' && !point && is_digit(p[1])) {
+			point = true;
+			p++;
+		} else if (!is_digit(*p)) {
+			return PARSE_JUNK;
+		}
+	}
+	v = strtod(s, NULL);
+	if (!(v >= min && v <= max))
+		return PARSE_RANGE;
+	*val = v;
+	return PARSE_OK;
+}
+
 int parse_u32_range(const char *s, uint32_t min, uint32_t max, uint32_t *val)
 {
 	uint64_t v;

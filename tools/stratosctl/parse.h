@@ -30,6 +30,7 @@ int parse_u64(const char *s, uint64_t *val);
 int parse_u32_range(const char *s, uint32_t min, uint32_t max,
 		    uint32_t *val);
 int parse_size(const char *s, uint64_t *bytes);
+int parse_decimal(const char *s, double min, double max, double *val);
 
 /* Largest number of decimal places parse_size() accepts. */
 #define PARSE_SIZE_MAX_DECIMALS	6

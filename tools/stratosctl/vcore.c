@@ -304,7 +304,8 @@ static void vc_help(int cmd)
 	if (cmd == VC_RECLAIM || cmd == VC_HELP)
 		printf("       stratosctl [-j] vcore reclaimable [ window SECONDS ] [ percentile P ]\n");
 	if (cmd == VC_CALIBRATE || cmd == VC_HELP)
-		printf("       stratosctl vcore calibrate [ CPUS ] [ reference SCORE ] [ seconds S ] [ apply ]\n");
+		printf("       stratosctl vcore calibrate [ CPUS ] [ reference SCORE ] [ seconds S ] [ apply ]\n"
+		       "                                  [ workload CMD [ARG]... ]\n");
 	printf(
 "\n"
 "A vcore is a fixed amount of compute, the same on every node. Each CPU has\n"
@@ -352,7 +353,10 @@ static void vc_help(int cmd)
 "'calibrate' runs a reference workload pinned to each CPU, alone and with\n"
 "its SMT sibling busy, and prints the factors it implies: score divided by\n"
 "the cluster-wide reference SCORE (work units per second that define one\n"
-"vcore; default: this machine's fastest CPU). 'apply' sets them.\n");
+"vcore; default: this machine's fastest CPU). 'apply' sets them. With\n"
+"'workload' (written in full), CMD and the rest of the line, its options\n"
+"included, run instead of the built-in workload and print their own score\n"
+"(stratosctl(8)).\n");
 }
 
 static int vc_cpulist_arg(const char *s, struct cpu_set_bits *set)
@@ -691,49 +695,49 @@ static double mono_now(void)
 
 static int interval_arg(int argc, char **argv, double *seconds)
 {
-	char *end;
 
 	if (argc == 0)
 		return EXIT_SUCCESS;
 	if (argc != 2 || strcmp(argv[0], "interval"))
 		return usage_err("expected 'interval SECONDS', got '%s'",
 				 argv[0]);
-	*seconds = strtod(argv[1], &end);
-	if (*end || end == argv[1] || *seconds < 0 || *seconds > 3600)
+	if (parse_decimal(argv[1], 0, 3600, seconds))
 		return usage_err("invalid interval '%s': give seconds, 0..3600",
 				 argv[1]);
 	return EXIT_SUCCESS;
 }
 
-static int vcg_list_one(struct nl_msg *msg, void *arg)
-{
-	struct vcg g;
-	int ret = vcg_parse(msg, &g);
-
-	(void)arg;
-	if (!ret)
-		vcg_print(&g, NULL, 0);
-	return ret;
-}
-
 static int vcg_list(struct snl *nl)
 {
-	struct nl_msg *msg;
+	struct snl_msgs msgs = { 0 };
 	struct snl_err e;
+	struct vcg g;
+	size_t i;
 	int ret;
 
-	out_open_array(NULL, NULL);
-	msg = snl_msg_new(nl, STRATOS_CMD_VCORE_CGROUP_GET, NLM_F_DUMP);
-	if (!msg)
-		return snl_report("cannot list accounted cgroups", -ENOMEM,
-				  NULL, NULL, NULL);
-	ret = snl_call(nl, msg, vcg_list_one, NULL, &e);
-	nlmsg_free(msg);
-	out_close_array();
-	if (ret < 0)
-		return snl_report("cannot list accounted cgroups", ret, &e,
-				  NULL, NULL);
-	return EXIT_SUCCESS;
+	ret = snl_dump(nl, STRATOS_CMD_VCORE_CGROUP_GET, VC_DUMP_TRIES,
+		       &msgs, &e);
+	if (ret == SNL_DUMP_INTR) {
+		pr_err("cannot list accounted cgroups: they kept changing during %d attempts; try again",
+		       VC_DUMP_TRIES);
+		ret = EXIT_FAILURE;
+	} else if (ret) {
+		ret = snl_report("cannot list accounted cgroups", ret, &e,
+				 NULL, NULL);
+	} else {
+		out_open_array(NULL, NULL);
+		for (i = 0; i < msgs.n && !ret; i++) {
+			ret = vcg_parse(msgs.v[i], &g);
+			if (!ret)
+				vcg_print(&g, NULL, 0);
+		}
+		out_close_array();
+		if (ret)
+			ret = snl_report("cannot list accounted cgroups", ret,
+					 NULL, NULL, NULL);
+	}
+	snl_msgs_free(&msgs);
+	return ret;
 }
 
 static int vc_show(struct ctx *ctx, int argc, char **argv)
@@ -769,24 +773,57 @@ static int vc_show(struct ctx *ctx, int argc, char **argv)
 	return ret;
 }
 
+/*
+ * Append CPU @cpu to the list in @buf, which ends with CPU *@last (-1: the
+ * list is empty), as ranges: "0-3,8". @buf has room for any list of the
+ * machine's CPUs: 12 bytes a CPU.
+ */
+static void cpulist_add(char *buf, long *last, bool *open, unsigned int cpu)
+{
+	size_t len = strlen(buf);
+
+	if (*last >= 0 && cpu == (unsigned long)*last + 1) {
+		*open = true;
+	} else {
+		if (*open)
+			len += sprintf(buf + len, "-%ld", *last);
+		sprintf(buf + len, "%s%u", *last >= 0 ? "," : "", cpu);
+		*open = false;
+	}
+	*last = cpu;
+}
+
+static void cpulist_end(char *buf, long last, bool open)
+{
+	if (open)
+		sprintf(buf + strlen(buf), "-%ld", last);
+}
+
 /* Capacity and use of one group of CPUs (a node, a cache, a core). */
 static void node_group(const char *kind, int key, const struct vc_cpus *l,
 		       int (*of)(const struct vc_cpu *))
 {
-	char buf[32], cpus[256] = "";
+	char buf[32], *cpus;
 	uint64_t cap = 0;
-	size_t i, len = 0;
+	bool open = false;
+	long last = -1;
+	size_t i;
 
+	/* Each CPU adds at most a separator and a 10-digit number. */
+	cpus = calloc(l->n + 1, 12);
+	if (!cpus) {
+		pr_err("out of memory");
+		return;
+	}
 	for (i = 0; i < l->n; i++) {
 		const struct vc_cpu *c = &l->v[i];
 
 		if (!c->online || of(c) != key)
 			continue;
 		cap += vc_capacity(c);
-		len += snprintf(cpus + len, len < sizeof(cpus) ?
-				sizeof(cpus) - len : 0, "%s%u",
-				len ? "," : "", c->cpu);
+		cpulist_add(cpus, &last, &open, c->cpu);
 	}
+	cpulist_end(cpus, last, open);
 	out_open_object(NULL);
 	out_str(OUT_TEXT, NULL, NULL, kind);
 	out_u64(OUT_ANY, "id", NULL, key);
@@ -796,6 +833,7 @@ static void node_group(const char *kind, int key, const struct vc_cpus *l,
 	out_str(OUT_ANY, "cpus", "cpus", cpus);
 	out_close_object();
 	out_nl();
+	free(cpus);
 }
 
 static int of_node(const struct vc_cpu *c)

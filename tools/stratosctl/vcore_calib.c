@@ -26,6 +26,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <linux/stratos.h>
@@ -84,10 +85,12 @@ static int pin(unsigned int cpu)
 /* A busy loop on @cpu until killed; its pid, or -1. */
 static pid_t spinner_start(unsigned int cpu)
 {
-	pid_t pid = fork();
+	pid_t parent = getpid(), pid = fork();
 
 	if (pid == 0) {
-		if (pin(cpu))
+		/* Killed with stratosctl, however stratosctl ends. */
+		if (prctl(PR_SET_PDEATHSIG, SIGKILL) || getppid() != parent ||
+		    pin(cpu))
 			_exit(1);
 		for (;;)
 			__asm__ volatile("");
@@ -123,8 +126,12 @@ static int run_workload(const struct calib *c, unsigned int cpu,
 		return -errno;
 	fflush(NULL);
 	pid = fork();
-	if (pid < 0)
-		return -errno;
+	if (pid < 0) {
+		status = -errno;
+		close(fds[0]);
+		close(fds[1]);
+		return status;
+	}
 	if (pid == 0) {
 		close(fds[0]);
 		if (dup2(fds[1], STDOUT_FILENO) < 0 || pin(cpu))
@@ -258,10 +265,10 @@ static int calib_args(int argc, char **argv, struct calib *c,
 		      struct cpu_set_bits *set)
 {
 	const char *list = "all";
-	char *end;
 	int id, ret;
 
-	if (argc && (argv[0][0] >= '0' && argv[0][0] <= '9'))
+	if (argc && ((argv[0][0] >= '0' && argv[0][0] <= '9') ||
+		     !strcmp(argv[0], "all")))
 		list = argv[0], argc--, argv++;
 	ret = vc_parse_cpulist(list, set);
 	if (ret)
@@ -280,18 +287,23 @@ static int calib_args(int argc, char **argv, struct calib *c,
 		if (argc < 2)
 			return usage_err("missing value for '%s'", argv[0]);
 		if (id == CAL_WORKLOAD) {
+			/*
+			 * Options after it are the workload's: the option
+			 * scan stops at the word only when it is written out.
+			 */
+			if (strcmp(argv[0], "workload"))
+				return usage_err("write 'workload' in full before the command, not '%s'",
+						 argv[0]);
 			c->workload = argv + 1;
 			return EXIT_SUCCESS;
 		}
 		if (id == CAL_REFERENCE) {
-			c->reference = strtod(argv[1], &end);
-			if (*end || end == argv[1] || c->reference <= 0)
+			if (parse_decimal(argv[1], 0, 1e15, &c->reference) ||
+			    c->reference <= 0)
 				return usage_err("invalid reference score '%s': give work units per second of one vcore, above 0",
 						 argv[1]);
 		} else {
-			c->seconds = strtod(argv[1], &end);
-			if (*end || end == argv[1] || c->seconds < 0.05 ||
-			    c->seconds > 600)
+			if (parse_decimal(argv[1], 0.05, 600, &c->seconds))
 				return usage_err("invalid seconds '%s': 0.05..600",
 						 argv[1]);
 		}

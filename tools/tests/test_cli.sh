@@ -199,6 +199,35 @@ expect "JSON usage error on stdout" 2 '^\{"error":"invalid weight' ""
 run "$stratosctl" cgroup set / weight 0 -j
 expect "options after the command" 2 '^\{"error":' ""
 
+# ---- bt, pagecache and vcore arguments: no kernel involved ----
+
+run "$stratosctl" bt help
+expect "bt help" 0 "^Usage: stratosctl bt enable" ""
+run "$stratosctl" -j bt status extra
+expect "bt status extra: one JSON error" 2 "^\\{\"error\":\"'bt status' takes no arguments, got 'extra'" ""
+run "$stratosctl" bt set
+expect "bt set without keys" 2 "" "'bt set' needs KEY VALUE pairs"
+run "$stratosctl" bt enable ext-server 1000001
+expect "ext-server above its period" 2 "" "invalid ext-server '1000001': out of range \\(microseconds, 1..1000000\\)"
+run "$stratosctl" pagecache set / 1G margin 9223372036854775808
+expect "margin of 2^63" 2 "" "margin must be less than half the size"
+run "$stratosctl" pagecache set / 1G margin 18446744073709551615
+expect "margin of 2^64-1" 2 "" "margin must be less than half the size"
+run "$stratosctl" pagecache set / 1G margin 1M margin 2M
+expect "margin given twice" 2 "" "'margin' given twice"
+for v in nan inf 0x10 " 1" 1e3 1. -1; do
+	run "$stratosctl" vcore node interval "$v"
+	expect "interval '$v'" 2 "" "invalid interval '$v'"
+done
+run "$stratosctl" vcore calibrate reference inf
+expect "reference inf" 2 "" "invalid reference score 'inf'"
+run "$stratosctl" vcore calibrate all seconds 0.01
+expect "calibrate all, bad seconds" 2 "" "invalid seconds '0.01'"
+run "$stratosctl" vcore calibrate work /bin/true
+expect "workload abbreviated" 2 "" "write 'workload' in full"
+run "$stratosctl" vcore calibrate seconds 0.01 workload /bin/true -V
+expect "options after workload are the workload's" 2 "" "invalid seconds '0.01'"
+
 # ---- path errors: before any netlink ----
 
 run "$stratosctl" cgroup show /stratosctl-no-such-cgroup
@@ -225,6 +254,15 @@ else
 	run "$stratosctl" info
 	expect "real kernel: module not loaded" 3 "" "stratos module not loaded"
 fi
+
+# ---- dumps the module refuses: one JSON document ----
+
+for args in "pagecache show" "vcore show"; do
+	# shellcheck disable=SC2086
+	run fk -j $args
+	expect "$args refused: exit 1" 1 - ""
+	json_check "$args refused: one JSON document" '"error" in j'
+done
 
 # ---- info ----
 

@@ -61,6 +61,39 @@ static void check_u32_range(const char *s, int want_ret, uint32_t want)
 		diag("got %d, value %u", ret, v);
 }
 
+static void check_decimal(const char *s, int want_ret, double want)
+{
+	double v = -1;
+	int ret = parse_decimal(s, 0, 3600, &v);
+	bool pass = ret == want_ret && (ret || v == want);
+
+	ok(pass, "parse_decimal(\"%s\", 0, 3600) = %s", s,
+	   want_ret ? parse_strerror(want_ret) : "ok");
+	if (!pass)
+		diag("got %d, value %g", ret, v);
+}
+
+static void test_decimal(void)
+{
+	check_decimal("0", 0, 0);
+	check_decimal("2", 0, 2);
+	check_decimal("0.25", 0, 0.25);
+	check_decimal("3600", 0, 3600);
+	check_decimal("3600.5", PARSE_RANGE, 0);
+	check_decimal("", PARSE_EMPTY, 0);
+	check_decimal("-1", PARSE_NEGATIVE, 0);
+	check_decimal("nan", PARSE_NOTNUM, 0);
+	check_decimal("inf", PARSE_NOTNUM, 0);
+	check_decimal(" 1", PARSE_NOTNUM, 0);
+	check_decimal("+1", PARSE_NOTNUM, 0);
+	check_decimal(".5", PARSE_NOTNUM, 0);
+	check_decimal("0x10", PARSE_JUNK, 0);
+	check_decimal("1e3", PARSE_JUNK, 0);
+	check_decimal("1.", PARSE_JUNK, 0);
+	check_decimal("1.2.3", PARSE_JUNK, 0);
+	check_decimal("2s", PARSE_JUNK, 0);
+}
+
 static void test_u32_range(void)
 {
 	check_u32_range("1", 0, 1);
@@ -382,6 +415,7 @@ int main(void)
 	tap_start();
 	test_u64();
 	test_u32_range();
+	test_decimal();
 	test_size();
 	test_keywords();
 	test_kv();
