@@ -210,7 +210,8 @@ static int bt_put_u64(struct sk_buff *skb, int type, u64 v)
 }
 
 static int bt_fill(struct sk_buff *skb, u64 id, const struct bt_cg_stats *st,
-		   char *buf, u32 portid, u32 seq, int flags)
+		   char *buf, u32 portid, u32 seq, int flags,
+		   struct netlink_callback *cb)
 {
 	const char *path = bt_cgroup_path(id, buf);
 	void *hdr;
@@ -219,6 +220,8 @@ static int bt_fill(struct sk_buff *skb, u64 id, const struct bt_cg_stats *st,
 				  STRATOS_CMD_BT_STATS_GET);
 	if (!hdr)
 		return -EMSGSIZE;
+	if (cb)
+		genl_dump_check_consistent(cb, hdr);
 	if (bt_put_u64(skb, STRATOS_A_BT_CGROUP_ID, id) ||
 	    (path && nla_put_string(skb, STRATOS_A_BT_CGROUP_PATH, path)) ||
 	    bt_put_u64(skb, STRATOS_A_BT_RUNTIME_NS, st->runtime_ns) ||
@@ -264,15 +267,14 @@ int stratos_nl_bt_stats_get_doit(struct sk_buff *skb, struct genl_info *info)
 		return -ENOMEM;
 	buf = kmalloc(STRATOS_PATH_MAX, GFP_KERNEL);
 	ret = bt_fill(msg, nla_get_u64(attr), &st, buf, info->snd_portid,
-		      info->snd_seq, 0);
+		      info->snd_seq, 0, NULL);
 	kfree(buf);
 	return stratos_reply(msg, info, ret);
 }
 
 /*
  * cb->args[0]: entries sent; cb->args[1]: the id of the last one, where
- * the next part goes on. scx_bt never deletes an entry; a map that lost
- * that id would start the walk over, repeating entries, never losing one.
+ * the next part goes on.
  */
 int stratos_nl_bt_stats_dumpit(struct sk_buff *skb,
 			       struct netlink_callback *cb)
@@ -287,10 +289,19 @@ int stratos_nl_bt_stats_dumpit(struct sk_buff *skb,
 	map = bt_map_hold();
 	if (!map)
 		return 0;
+	/*
+	 * scx_bt deletes the entry of a removed cgroup. If the one the last
+	 * part ended with went, the walk starts over: the next message says
+	 * so (NLM_F_DUMP_INTR), and the reader reads the table again.
+	 */
+	if (!cb->args[0])
+		cb->seq = 1;
+	else if (bt_map_lookup(map, prev, &st))
+		cb->seq++;
 	buf = kmalloc(STRATOS_PATH_MAX, GFP_KERNEL);
 	while (!bt_map_next(map, cb->args[0] ? &prev : NULL, &id, &st)) {
 		ret = bt_fill(skb, id, &st, buf, NETLINK_CB(cb->skb).portid,
-			      cb->nlh->nlmsg_seq, NLM_F_MULTI);
+			      cb->nlh->nlmsg_seq, NLM_F_MULTI, cb);
 		if (ret)
 			break;
 		cb->args[0]++;

@@ -109,6 +109,28 @@ int stratos_attach_tracepoint(const char *name, void *probe,
 	return 0;
 }
 
+/*
+ * Undo stratos_init() and what requests did since: limits, maps handed
+ * over, entries. Each step stops what the next ones would race with.
+ */
+static void stratos_teardown(void)
+{
+	/* Removal notifications still need the family: stop them first. */
+	stratos_registry_stop_tracking();
+	/* Its throttle events need the family too, as do scheduler events. */
+	stratos_pagecache_exit();
+	stratos_scx_watch_exit();
+	stratos_netlink_exit();
+	/* No request can run now: let go of scx_bt's maps. */
+	stratos_bt_stats_exit();
+	stratos_bt_place_exit();
+	stratos_bt_yield_exit();
+	stratos_vcore_exit();
+	/* No request can run now: hand the offline cgroups back. */
+	stratos_offline_exit();
+	stratos_registry_exit();
+}
+
 static int __init stratos_init(void)
 {
 	int ret;
@@ -132,28 +154,32 @@ static int __init stratos_init(void)
 	if (ret)
 		goto err_place;
 
-	ret = stratos_netlink_init();
+	/*
+	 * Cgroup removal is followed before requests can name a cgroup, so
+	 * that none removed in between keeps an entry.
+	 */
+	ret = stratos_registry_init();
 	if (ret)
 		goto err_pagecache;
 
+	ret = stratos_netlink_init();
+	if (ret)
+		goto err_registry;
+
 	/* Its events need the family. */
 	ret = stratos_scx_watch_init();
-	if (ret)
-		goto err_netlink;
-
-	ret = stratos_registry_init();
-	if (ret)
-		goto err_watch;
+	if (ret) {
+		/* Requests may have come in: undo them as an unload does. */
+		stratos_teardown();
+		return ret;
+	}
 
 	pr_info("stratos %s loaded, netlink API %d\n", STRATOS_MODULE_VERSION,
 		STRATOS_GENL_VERSION);
 	return 0;
 
-err_watch:
-	stratos_scx_watch_exit();
-err_netlink:
-	stratos_netlink_exit();
-	/* Requests may have added entries before the probe failed. */
+err_registry:
+	stratos_registry_stop_tracking();
 	stratos_registry_exit();
 err_pagecache:
 	stratos_pagecache_exit();
@@ -168,20 +194,7 @@ err_offline:
 
 static void __exit stratos_exit(void)
 {
-	/* Removal notifications still need the family: stop them first. */
-	stratos_registry_stop_tracking();
-	/* Its throttle events need the family too, as do scheduler events. */
-	stratos_pagecache_exit();
-	stratos_scx_watch_exit();
-	stratos_netlink_exit();
-	/* No request can run now: let go of scx_bt's maps. */
-	stratos_bt_stats_exit();
-	stratos_bt_place_exit();
-	stratos_bt_yield_exit();
-	stratos_vcore_exit();
-	/* No request can run now: hand the offline cgroups back. */
-	stratos_offline_exit();
-	stratos_registry_exit();
+	stratos_teardown();
 }
 
 module_init(stratos_init);

@@ -250,6 +250,12 @@ static int stratos_nl_cgroup_dumpit(struct sk_buff *skb,
 	 */
 	cb->seq = stratos_registry_generation();
 	ret = stratos_registry_walk(&ctx->cur, stratos_nl_cgroup_dump_one, &arg);
+	/*
+	 * The walk drops the lock between entries. A change during it is
+	 * seen by the next part's messages, or by the check on NLMSG_DONE
+	 * for the last part, only if cb->seq is read again now.
+	 */
+	cb->seq = stratos_registry_generation();
 	if (ret == -EMSGSIZE && skb->len)
 		return skb->len;	/* the rest goes in the next part */
 	return ret;
@@ -261,13 +267,39 @@ static int stratos_nl_cgroup_dump_done(struct netlink_callback *cb)
 	return 0;
 }
 
+/*
+ * Put entry @id back as it was before a set whose class could not be
+ * applied (@old: its policy then, NULL if it had no entry), so that GET
+ * and the listeners never see a class its cgroup does not have. Requests
+ * are serialised; the cgroup's removal may have taken the entry already.
+ */
+static void stratos_cgroup_set_undo(u64 id, const struct stratos_policy *old)
+{
+	struct stratos_policy_update upd = {
+		.has_class = true,
+		.has_weight = true,
+	};
+	struct stratos_entry_view view = {};
+
+	if (!old) {
+		stratos_registry_del(id);
+		return;
+	}
+	upd.policy = *old;
+	if (!stratos_registry_set(id, &upd, false, &view))
+		stratos_entry_view_release(&view);
+}
+
 static int stratos_nl_cgroup_set_doit(struct sk_buff *skb,
 				      struct genl_info *info)
 {
 	struct stratos_policy_update upd = {};
 	struct stratos_entry_view view = {};
 	struct nlattr **attrs = info->attrs;
+	struct stratos_policy old;
+	bool existed;
 	u32 flags = 0;
+	u64 id;
 	int ret;
 
 	if (GENL_REQ_ATTR_CHECK(info, STRATOS_A_CGROUP_ID))
@@ -292,8 +324,14 @@ static int stratos_nl_cgroup_set_doit(struct sk_buff *skb,
 			return ret;
 	}
 
-	ret = stratos_registry_set(nla_get_u64(attrs[STRATOS_A_CGROUP_ID]),
-				   &upd, !(flags & STRATOS_CGROUP_F_NO_CREATE),
+	id = nla_get_u64(attrs[STRATOS_A_CGROUP_ID]);
+	existed = !stratos_registry_lookup(id, &view);
+	if (existed) {
+		old = view.policy;
+		stratos_entry_view_release(&view);
+	}
+	ret = stratos_registry_set(id, &upd,
+				   !(flags & STRATOS_CGROUP_F_NO_CREATE),
 				   &view);
 	switch (ret) {
 	case 0:
@@ -318,9 +356,14 @@ static int stratos_nl_cgroup_set_doit(struct sk_buff *skb,
 	}
 
 	ret = stratos_offline_sync(&view);
-	if (ret)
-		NL_SET_ERR_MSG(info->extack, "cannot apply the class: writing cpu.idle failed");
-	stratos_notify_entry(&view);
+	if (ret) {
+		NL_SET_ERR_MSG_FMT(info->extack,
+				   "cpu.idle write failed (%d): the entry is left as it was",
+				   ret);
+		stratos_cgroup_set_undo(id, existed ? &old : NULL);
+	} else {
+		stratos_notify_entry(&view);
+	}
 	stratos_entry_view_release(&view);
 	return ret;
 }

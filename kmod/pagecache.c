@@ -83,6 +83,7 @@ struct pc_throttle {
 	struct pc_limit *pl;
 	struct task_struct *task;	/* compared only, never dereferenced */
 	struct inode *inode;		/* the file being filled, or NULL */
+	struct super_block *sb;		/* its active reference, or NULL */
 	unsigned long busy;
 };
 
@@ -99,6 +100,7 @@ struct pc_limit {
 	unsigned long target;		/* limit - 2 * max(margin, headroom) */
 	u8 mode;
 	bool margin_auto;		/* margin follows the limit */
+	bool retired;			/* deleted; throttles stop */
 	/* Statistics. */
 	atomic_long_t usage;		/* pages, the estimate */
 	/* Range of the estimate since memory.stat was last read. */
@@ -307,7 +309,7 @@ static void pc_correct(struct pc_limit *pl, unsigned long file)
  */
 static unsigned long pc_reclaim(struct pc_limit *pl, struct pc_stat *st)
 {
-	unsigned long before, after, want;
+	unsigned long before, after, want, target;
 	int ret;
 
 	mutex_lock(&pl->reclaim_lock);
@@ -319,8 +321,14 @@ static unsigned long pc_reclaim(struct pc_limit *pl, struct pc_stat *st)
 	before = pc_usage(pl);
 	st->before = before;
 	pc_note_peak(pl, before);
-	if (before > READ_ONCE(pl->trigger)) {
-		want = before - READ_ONCE(pl->target);
+	/*
+	 * A new limit may come between the reads of the two marks (they
+	 * are written without this lock): reclaim only down to a target
+	 * below what there is.
+	 */
+	target = READ_ONCE(pl->target);
+	if (before > READ_ONCE(pl->trigger) && before > target) {
+		want = before - target;
 		ret = pc_write_reclaim(pl, want);
 		atomic64_inc(&pl->passes);
 		/* Success means at least @want went; else count what did. */
@@ -363,6 +371,12 @@ static void pc_update_marks(struct pc_limit *pl)
 	unsigned long limit = READ_ONCE(pl->limit);
 	unsigned long m = max(READ_ONCE(pl->margin), READ_ONCE(pl->headroom));
 
+	/*
+	 * pc_learn() runs without a lock and may have read the quarter of
+	 * an old, larger limit: the target stays above zero whatever.
+	 */
+	m = min(m, (limit - 1) / 2);
+
 	WRITE_ONCE(pl->trigger, limit - m);
 	WRITE_ONCE(pl->target, limit - 2 * m);
 }
@@ -393,7 +407,7 @@ static bool pc_throttle_round(struct pc_limit *pl, struct inode *inode)
 
 	pc_reclaim(pl, &st);
 	pc_learn(pl, st.before);
-	if (st.pages <= READ_ONCE(pl->limit) ||
+	if (st.pages <= READ_ONCE(pl->limit) || READ_ONCE(pl->retired) ||
 	    fatal_signal_pending(current) || pc_cgroup_dead(pl->cgrp))
 		return false;
 	if (inode && st.unclean)
@@ -433,7 +447,10 @@ static void pc_throttle_fn(struct callback_head *cb)
 
 	if (inode)
 		iput(inode);
+	if (t->sb)
+		deactivate_super(t->sb);
 	t->inode = NULL;
+	t->sb = NULL;
 	WRITE_ONCE(t->task, NULL);
 	clear_bit_unlock(0, &t->busy);
 	pc_limit_put(pl);
@@ -443,6 +460,29 @@ static void pc_throttle_fn(struct callback_head *cb)
 	 */
 	if (atomic_dec_and_test(&pc_throttles_pending))
 		wake_up_all(&pc_throttle_wq);
+}
+
+/*
+ * Hold the inode @folio is added to, for writeback in the throttle, with
+ * an active reference to its superblock: an inode reference alone does
+ * not keep an unmount from freeing the superblock under it (a
+ * filesystem's own metadata inode, a lazy unmount). None while an unmount
+ * is under way. Both are dropped in the callback, which may sleep; this
+ * may not.
+ */
+static void pc_pin_inode(struct pc_throttle *t, struct folio *folio)
+{
+	struct address_space *mapping = folio->mapping;
+	struct super_block *sb;
+
+	if (!mapping || !mapping->host)
+		return;
+	sb = mapping->host->i_sb;
+	if (!S_ISREG(mapping->host->i_mode) ||
+	    !atomic_inc_not_zero(&sb->s_active))
+		return;
+	t->sb = sb;
+	t->inode = igrab(mapping->host);
 }
 
 static struct pc_throttle *pc_throttle_claim(struct pc_limit *pl,
@@ -475,6 +515,7 @@ static void pc_throttle_current(struct pc_limit *pl, struct folio *folio)
 	atomic_inc(&pc_throttles_pending);
 	t->pl = pl;
 	t->inode = NULL;
+	t->sb = NULL;
 	WRITE_ONCE(t->task, task);
 	init_task_work(&t->cb, pc_throttle_fn);
 	if (task_work_add(task, &t->cb, TWA_RESUME)) {
@@ -486,8 +527,7 @@ static void pc_throttle_current(struct pc_limit *pl, struct folio *folio)
 		return;
 	}
 	/* Only this task runs the callback, and not before it leaves here. */
-	if (folio->mapping)
-		t->inode = igrab(folio->mapping->host);
+	pc_pin_inode(t, folio);
 }
 
 static void pc_over(struct pc_limit *pl, long usage, struct folio *folio)
@@ -590,6 +630,8 @@ static void pc_retire_all(struct list_head *gone)
 
 	list_for_each_entry_safe(pl, tmp, gone, retire_node) {
 		list_del(&pl->retire_node);
+		/* Throttles under way stop at their next round. */
+		WRITE_ONCE(pl->retired, true);
 		cancel_work_sync(&pl->work);
 		pc_limit_put(pl);
 	}

@@ -26,6 +26,7 @@
  */
 #include <linux/fs.h>
 #include <linux/kobject.h>
+#include <linux/mutex.h>
 #include <linux/namei.h>
 #include <linux/net.h>
 #include <linux/netlink.h>
@@ -46,6 +47,8 @@
 /* The kernel's uevent multicast group (udev rebroadcasts on group 2). */
 #define SCX_UEVENT_GROUP	1
 
+/* watch_lock: the worker's use of watch_sock against its release. */
+static DEFINE_MUTEX(watch_lock);
 static struct socket *watch_sock;
 static void (*watch_data_ready_orig)(struct sock *sk);
 static char *watch_buf;
@@ -135,7 +138,8 @@ static void stratos_sched_resync(void)
 	stratos_sched_changed(running, NULL);
 }
 
-static void stratos_scx_watch_fn(struct work_struct *work)
+/* Read and handle the messages queued on watch_sock. */
+static void stratos_scx_watch_read(void)
 {
 	struct sockaddr_nl from;
 	struct msghdr msg;
@@ -162,6 +166,15 @@ static void stratos_scx_watch_fn(struct work_struct *work)
 		watch_buf[len] = '\0';
 		stratos_uevent_handle(watch_buf, len);
 	}
+}
+
+static void stratos_scx_watch_fn(struct work_struct *work)
+{
+	mutex_lock(&watch_lock);
+	/* No socket: queued by a message that came as the module went. */
+	if (watch_sock)
+		stratos_scx_watch_read();
+	mutex_unlock(&watch_lock);
 }
 
 int stratos_scx_watch_init(void)
@@ -209,21 +222,29 @@ err_buf:
 
 void stratos_scx_watch_exit(void)
 {
+	struct socket *sock;
 	struct sock *sk;
 
 	if (!watch_sock)
 		return;
-	/*
-	 * Nothing may queue the work once it is cancelled, and the work
-	 * reads the socket: restore the callback, drain, then release.
-	 */
 	sk = watch_sock->sk;
 	write_lock_bh(&sk->sk_callback_lock);
 	sk->sk_data_ready = watch_data_ready_orig;
 	write_unlock_bh(&sk->sk_callback_lock);
-	cancel_work_sync(&watch_work);
-	sock_release(watch_sock);
+	/*
+	 * A broadcast that read the callback before it was restored may
+	 * still call it and queue the work (netlink delivers without the
+	 * callback lock) until the release below takes the socket off the
+	 * multicast table, which waits for broadcasts in flight. So the
+	 * work is cancelled after the release, and finds no socket if it
+	 * runs.
+	 */
+	mutex_lock(&watch_lock);
+	sock = watch_sock;
 	watch_sock = NULL;
+	mutex_unlock(&watch_lock);
+	sock_release(sock);
+	cancel_work_sync(&watch_work);
 	kfree(watch_buf);
 	watch_buf = NULL;
 }

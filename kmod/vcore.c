@@ -524,12 +524,28 @@ int stratos_vcore_acct_add(u64 id)
 	acct->id = id;
 	acct->cgrp = cgrp;
 
+	/* Its own, for the check below: a reap may free the entry first. */
+	cgroup_get(cgrp);
 	mutex_lock(&vcore_lock);
 	ret = vcore_acct_insert(acct);
 	mutex_unlock(&vcore_lock);
-	if (ret)
+	if (ret) {
 		vcore_acct_free(acct);
-	return ret;
+		cgroup_put(cgrp);
+		return ret;
+	}
+	/*
+	 * The removal hook peeks at the set without the lock: if the cgroup
+	 * went after the check in the insert, and the hook ran before the
+	 * set was published, it found nothing to reap. Once a grace period
+	 * has passed, every hook that may have missed the entry has run, and
+	 * its cgroup is seen dead here.
+	 */
+	synchronize_rcu();
+	if (vcore_cgroup_is_dead(cgrp))
+		queue_work(system_dfl_wq, &vcore_reap_work);
+	cgroup_put(cgrp);
+	return 0;
 
 err_acct:
 	kfree(acct);
