@@ -301,6 +301,15 @@ static u64 vtime_now;
 static u64 last_run_ns;
 /* Between ops.init and ops.exit: bt_switch acts only then. */
 static bool bt_live;
+
+/*
+ * Tasks queued on @dsq_id. The kfunc's error (the scheduler is gone, its
+ * queues with it) must not read as work.
+ */
+static bool bt_queued(u64 dsq_id)
+{
+	return scx_bpf_dsq_nr_queued(dsq_id) > 0;
+}
 /* The timer's last run found nothing to do: it waits BT_TIMER_LAZY_NS. */
 static u32 timer_lazy;
 /*
@@ -331,6 +340,8 @@ u64 nr_held_moves;
 u64 nr_clock_kicks;
 /* Killed offline tasks the timer let past a hold (bt_free_killed()). */
 u64 nr_killed_moves;
+/* Tasks the guard sent on after they waited starve_ns in the queue. */
+u64 nr_starved_moves;
 
 static struct bt_conf *bt_get_conf(void)
 {
@@ -496,8 +507,15 @@ void BPF_STRUCT_OPS(bt_cgroup_set_bandwidth, struct cgroup *cgrp,
 
 void BPF_STRUCT_OPS(bt_cgroup_exit, struct cgroup *cgrp)
 {
+	u64 id = cgrp->kn->id;
+
 	bt_bw_set(cgrp, 0, 0);
 	bt_cw_set(cgrp, 100);
+	/*
+	 * Statistics go with their cgroup: on a node whose pods come and go
+	 * the map would fill, and cgroups after that would have none.
+	 */
+	bpf_map_delete_elem(&bt_stats, &id);
 }
 
 /* The bandwidth entry of the cgroup @t found last, or NULL. */
@@ -531,11 +549,20 @@ static struct bt_cg_bw *bt_task_bw(struct task_struct *p, struct bt_task *t,
  */
 static u64 bt_bw_left(struct bt_cg_bw *bw, u64 now)
 {
+	u64 used;
+
 	if (now - bw->period_start >= bw->period_ns) {
 		bw->period_start = now;
 		bw->used = 0;
 	}
-	return bw->used < bw->quota_ns ? bw->quota_ns - bw->used : 0;
+	/*
+	 * A refund (bt_charge_bw()) racing with the reset above can take
+	 * more than is left and wrap: that is none used, not all of it.
+	 */
+	used = READ_ONCE(bw->used);
+	if ((s64)used < 0)
+		used = 0;
+	return used < bw->quota_ns ? bw->quota_ns - used : 0;
 }
 
 /* Has @p's cgroup (@t its storage, or NULL) used its cpu.max quota? */
@@ -615,9 +642,11 @@ static bool bt_ext_server_running(s32 cpu)
  * (its ext task stays counted here, so nothing starts it again), and an
  * offline task pinned to this CPU starves until the watchdog ejects
  * scx_bt: traced on the debug kernel, the server's last pick came back
- * empty with the pinned task itself as prev. Fair tasks runnable here
- * tell it too: the fair class ranks above ext, so an ext pick while they
- * are runnable can only be the server's.
+ * empty with the pinned task itself as prev. Fair or realtime tasks
+ * runnable here tell it too: those classes rank above ext, so an ext pick
+ * while any of them is runnable can only be the server's. (Not
+ * rq->nr_running, which counts fair tasks whose dequeue is delayed, nor
+ * the deadline class's count, which counts the servers themselves.)
  */
 static bool bt_server_pick(s32 cpu)
 {
@@ -625,7 +654,8 @@ static bool bt_server_pick(s32 cpu)
 
 	if (!rq)
 		return false;
-	return rq->cfs.h_nr_runnable || bt_ext_server_running(cpu);
+	return rq->cfs.h_nr_runnable || rq->rt.rt_nr_running ||
+	       bt_ext_server_running(cpu);
 }
 
 /* Is @p online work: neither an idle task nor an ext (offline) task? */
@@ -1085,7 +1115,7 @@ int BPF_PROG(bt_switch, bool preempt, struct task_struct *prev,
 		return 0;
 	}
 	curr = scx_bpf_cpu_curr(sib);
-	if (curr && !curr->pid && scx_bpf_dsq_nr_queued(BT_DSQ))
+	if (curr && !curr->pid && bt_queued(BT_DSQ))
 		scx_bpf_kick_cpu(sib, SCX_KICK_IDLE);
 	return 0;
 }
@@ -1206,7 +1236,7 @@ static bool bt_cpu_holds(const struct bt_conf *conf, s32 cpu, u64 now)
  */
 static bool bt_starving_any(const struct bt_conf *conf, u64 now)
 {
-	return scx_bpf_dsq_nr_queued(BT_DSQ) &&
+	return bt_queued(BT_DSQ) &&
 	       now - READ_ONCE(last_run_ns) > conf->starve_ns;
 }
 
@@ -1325,7 +1355,7 @@ static bool bt_alone_here(const struct task_struct *p, s32 cpu)
 {
 	struct rq *rq;
 
-	if (p->nr_cpus_allowed != 1 || scx_bpf_dsq_nr_queued(BT_DSQ))
+	if (p->nr_cpus_allowed != 1 || bt_queued(BT_DSQ))
 		return false;
 	rq = bpf_per_cpu_ptr(&runqueues, cpu);
 	/* @p is counted there already, and queued nowhere yet. */
@@ -1611,6 +1641,13 @@ void BPF_STRUCT_OPS(bt_dispatch, s32 cpu, struct task_struct *prev)
 		if (prev && (prev->scx.flags & SCX_TASK_QUEUED) &&
 		    bt_task_offline(prev))
 			bt_refill_prev(conf, prev, bc, cpu, now);
+		/*
+		 * Or a task parked for its cgroup's cpu.max, counted here:
+		 * over the quota until the next tick ends its grant, as
+		 * @prev above, rather than stranded behind a stopped server.
+		 */
+		else
+			scx_bpf_dsq_move_to_local(BT_PARKED_DSQ);
 		return;
 	}
 	/* This CPU idles: offline work parked behind online work may come. */
@@ -2424,7 +2461,7 @@ static void bt_unpark(const struct bt_conf *conf, u64 now)
 	struct bt_task *t;
 	u32 moved = 0;
 
-	if (!scx_bpf_dsq_nr_queued(BT_PARKED_DSQ))
+	if (!bt_queued(BT_PARKED_DSQ))
 		return;
 	bpf_rcu_read_lock();
 	bpf_iter_scx_dsq_new(&it, BT_PARKED_DSQ, 0);
@@ -2593,6 +2630,56 @@ BT_GLOBAL void bt_free_killed(u64 now)
 	nr_killed_moves += moved;
 }
 
+/* The next look at the queue for tasks its order keeps waiting. */
+static u64 starve_scan_at;
+/*
+ * Tasks that one look visits at most, from the queue's tail. A variable,
+ * not a constant, so that the verifier does not walk the loop once for
+ * each value of the count.
+ */
+u32 bt_starve_scan_max = 256;
+
+/*
+ * The guard for what the queue's order keeps waiting. Weights bound
+ * shares, not waits: a task of a weight-1 cgroup that ran one slice leads
+ * tasks of weight 10000 in virtual time by what they take 10000 slices to
+ * run, and waits behind them, at the head of the queue or not, until the
+ * watchdog ejects scx_bt. So every quarter of starve_ns the timer looks
+ * at the queue from its tail, where such tasks are, and sends those that
+ * waited starve_ns to a CPU, as it does killed ones: they run a slice
+ * there next, and wait at most about 1.25 starve_ns.
+ */
+BT_GLOBAL void bt_free_starved(const struct bt_conf *conf, u64 now)
+{
+	struct bpf_iter_scx_dsq it;
+	struct task_struct *p;
+	u32 moved = 0, seen = 0;
+	struct bt_task *t;
+	s32 cpu;
+
+	if (!conf || now < READ_ONCE(starve_scan_at))
+		return;
+	WRITE_ONCE(starve_scan_at, now + conf->starve_ns / 4);
+	bpf_rcu_read_lock();
+	bpf_iter_scx_dsq_new(&it, BT_DSQ, SCX_DSQ_ITER_REV);
+	while ((p = bpf_iter_scx_dsq_next(&it)) && moved < bt_walk_max &&
+	       seen++ < bt_starve_scan_max) {
+		t = bpf_task_storage_get(&bt_tasks, p, 0, 0);
+		if (!t || !t->wait_since ||
+		    now - t->wait_since <= conf->starve_ns)
+			continue;
+		cpu = bt_killed_cpu(p, now);
+		if (cpu < 0 ||
+		    !scx_bpf_dsq_move(&it, p, SCX_DSQ_LOCAL_ON | cpu, 0))
+			continue;
+		scx_bpf_kick_cpu(cpu, SCX_KICK_IDLE);
+		moved++;
+	}
+	bpf_iter_scx_dsq_destroy(&it);
+	bpf_rcu_read_unlock();
+	nr_starved_moves += moved;
+}
+
 /*
  * Has the timer anything to watch: offline tasks queued (a CPU that holds
  * them back must be woken when the hold ends) or parked, tasks waiting in
@@ -2605,8 +2692,8 @@ static bool bt_timer_has_work(void)
 	struct bt_cpu *bc;
 	s32 cpu;
 
-	if (scx_bpf_dsq_nr_queued(BT_DSQ) ||
-	    scx_bpf_dsq_nr_queued(BT_PARKED_DSQ))
+	if (bt_queued(BT_DSQ) ||
+	    bt_queued(BT_PARKED_DSQ))
 		return true;
 	bpf_for(cpu, 0, bt_nr_cpus()) {
 		bc = bt_get_cpu(cpu);
@@ -2651,6 +2738,9 @@ static int bt_timer_fn(void *map, int *key, struct bpf_timer *timer)
 	u64 now = scx_bpf_now();
 	s32 cpu;
 
+	/* Ejected or unloaded: nothing to wake, and no more runs. */
+	if (!READ_ONCE(bt_live))
+		return 0;
 	nr_timer_runs++;
 	if (conf) {
 		bt_unpark(conf, now);
@@ -2659,7 +2749,8 @@ static int bt_timer_fn(void *map, int *key, struct bpf_timer *timer)
 	}
 	bt_rescue(now);
 	bt_free_killed(now);
-	if (conf && scx_bpf_dsq_nr_queued(BT_DSQ)) {
+	bt_free_starved(conf, now);
+	if (conf && bt_queued(BT_DSQ)) {
 		bpf_for(cpu, 0, bt_nr_cpus()) {
 			/*
 			 * Under full online load no CPU qualifies: there the

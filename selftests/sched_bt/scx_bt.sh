@@ -994,6 +994,51 @@ test_scx_bt_sustained_online_no_ejection() {
 	[ "$s1" -gt "$s0" ] || fail "offline task starved completely"
 }
 
+# Weights bound shares, not waits. A task of a weight-1 offline cgroup
+# that ran a slice leads tasks of weight 10000 in virtual time by what
+# they take 10000 slices to run; the queue's order alone would keep it
+# waiting past the watchdog, which then ejects scx_bt. The guard's walk
+# of the queue (bt_free_starved()) sends it on after starve (1 s). Then
+# the cgroup goes, and its statistics with it (ops.cgroup_exit).
+test_scx_bt_light_beside_heavy_no_ejection() {
+	local heavy light i p s0 s1 secs id
+	bt_setup
+	BT_KEEP=1
+	heavy=$(bt_cg heavy)
+	light=$(bt_cg light)
+	stratosctl cgroup set "$heavy" class=offline weight=10000
+	stratosctl cgroup set "$light" class=offline weight=1
+	bt_enable
+	for i in $(seq $((2 * $(nproc)))); do hog "$heavy" >/dev/null; done
+	p=$(hog "$light")
+	wait_policy "$p" $SCHED_EXT
+	s0=$(runtime_ns "$p")
+	secs=$((2 * BT_WATCHDOG_US / 1000000))
+	sleep "$secs"
+	s1=$(runtime_ns "$p")
+	stratosctl bt status
+	expect_output "scx_bt running" stratosctl bt status
+	echo "the weight-1 task ran $(((s1 - s0) / 1000000)) ms in $secs s beside $((2 * $(nproc))) of weight 10000; $(bt_counters nr_starved_moves) moves by the guard"
+	[ "$s1" -gt "$s0" ] || fail "the weight-1 task never ran"
+	[ "$(bt_counters nr_starved_moves)" -gt 0 ] || fail "the guard moved nothing"
+	id=$(stat -c %i "$light")
+	stratosctl -j bt stats | jq -e "any(.[]; .id == $id)" >/dev/null ||
+		fail "no statistics for the weight-1 cgroup"
+	kill "$p"
+	wait_for 10 cg_empty "$light" || fail "the weight-1 task did not exit"
+	rmdir "$light"
+	wait_for 10 bt_stats_gone "$id" ||
+		fail "the removed cgroup's statistics stayed: $(stratosctl -j bt stats)"
+}
+
+cg_empty() {
+	[ ! -s "$1/cgroup.procs" ]
+}
+
+bt_stats_gone() {
+	! stratosctl -j bt stats | jq -e "any(.[]; .id == $1)" >/dev/null
+}
+
 # Unloading under load: rmmod with scx_bt running and offline tasks busy,
 # then disabling scx_bt with tasks still SCHED_EXT.
 test_scx_bt_rmmod_and_disable_under_load() {
@@ -1042,6 +1087,7 @@ run_test "scx_bt: a killed offline task exits behind online work without re-enqu
 run_test "scx_bt: a CPU going idle sends on offline work parked behind online work" test_scx_bt_offline_idle_pull
 run_test "fallback: forced ejection falls back to cpu.idle" test_fallback_scx_bt_ejected
 run_test "scx_bt: sustained online load, no ejection" test_scx_bt_sustained_online_no_ejection
+run_test "scx_bt: sustained weight-1 offline work beside weight 10000, no ejection" test_scx_bt_light_beside_heavy_no_ejection
 run_test "scx_bt: rmmod and disable while offline tasks run" test_scx_bt_rmmod_and_disable_under_load
 stratosctl bt disable >/dev/null 2>&1 || true
 unload_module
