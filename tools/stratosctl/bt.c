@@ -671,13 +671,14 @@ static int sync_weights(struct ctx *ctx, int fd)
 	struct snl_err e;
 	struct nl_msg *req;
 	struct snl *nl;
-	int ret = SNL_DUMP_INTR, try;
+	int ret, try;
 
 	if (!stratos_loaded())
 		return -ENOENT;
 	ret = ctx_nl(ctx, &nl);
 	if (ret)
 		return ret;
+	ret = SNL_DUMP_INTR;
 	for (try = 0; try < CGW_DUMP_TRIES && ret == SNL_DUMP_INTR; try++) {
 		sync.n = 0;
 		req = snl_msg_new(nl, STRATOS_CMD_CGROUP_GET, NLM_F_DUMP);

@@ -70,7 +70,7 @@ static void main_help(void)
 "  pagecache set PATH SIZE [mode sync|async] [margin SIZE]\n"
 "  pagecache show [PATH] | clear PATH\n"
 "                                per-cgroup page-cache limits\n"
-"  bt enable|disable|status|set|stats\n"
+"  bt enable|disable|status|set|stats|dump|verify ...\n"
 "                                the offline-class scheduler scx_bt\n"
 "\n"
 "Options (also accepted after the command):\n"
@@ -347,7 +347,9 @@ static int run_batch(struct ctx *ctx, const struct opts *global)
 {
 	const char *path = global->batch;
 	bool from_stdin = !strcmp(path, "-");
-	char line[BATCH_LINE_MAX];
+	/* A line, its newline and the NUL. */
+	char line[BATCH_LINE_MAX + 1];
+	size_t len;
 	int lineno = 0, ret = EXIT_SUCCESS;
 	FILE *f;
 
@@ -359,7 +361,10 @@ static int run_batch(struct ctx *ctx, const struct opts *global)
 	}
 	while (fgets(line, sizeof(line), f)) {
 		lineno++;
-		if (!strchr(line, '\n') && !feof(f)) {
+		len = strlen(line);
+		if (len && line[len - 1] == '\n')
+			len--;
+		if (len > BATCH_LINE_MAX - 1) {
 			pr_err("%s:%d: line longer than %d characters", path,
 			       lineno, BATCH_LINE_MAX - 1);
 			ret = EXIT_USAGE;
@@ -402,6 +407,7 @@ int main(int argc, char **argv)
 		ret = usage_err("-b FILE takes no OBJECT ('%s'): the commands are in FILE",
 				argv[1]);
 	} else if (o.batch) {
+		ctx.batch = true;
 		ret = run_batch(&ctx, &o);
 	} else if (o.version) {
 		print_version();

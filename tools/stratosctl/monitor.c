@@ -29,11 +29,12 @@ struct monitor {
 	int write_err;
 };
 
+/* The signal that stopped the monitor, or 0. */
 static volatile sig_atomic_t mon_stop;
 
-static void mon_signal(int sig __maybe_unused)
+static void mon_signal(int sig)
 {
-	mon_stop = 1;
+	mon_stop = sig;
 }
 
 static void monitor_help(void)
@@ -159,20 +160,43 @@ static int parse_monitor_args(int argc, char **argv, struct monitor *m)
  * sleep. (libnl retries an interrupted recvmsg() itself, so a signal
  * arriving in there would go unnoticed.)
  */
-static int mon_signals(sigset_t *old)
+struct mon_sigs {
+	sigset_t mask;
+	struct sigaction intr, term;
+};
+
+static int mon_signals(struct mon_sigs *old)
 {
 	struct sigaction sa = { .sa_handler = mon_signal };
 	sigset_t block;
 
+	mon_stop = 0;
 	sigemptyset(&block);
 	sigaddset(&block, SIGINT);
 	sigaddset(&block, SIGTERM);
-	if (sigprocmask(SIG_BLOCK, &block, old))
+	if (sigprocmask(SIG_BLOCK, &block, &old->mask))
 		return -errno;
 	/* No SA_RESTART: the point is to interrupt ppoll(). */
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, &old->intr);
+	sigaction(SIGTERM, &sa, &old->term);
 	return 0;
+}
+
+/*
+ * Put back what mon_signals() changed; the commands of a batch after this
+ * one get the usual handling. A signal that stopped the monitor inside a
+ * batch ends the batch too, as it would have without the monitor.
+ */
+static void mon_signals_restore(const struct ctx *ctx,
+				const struct mon_sigs *old)
+{
+	sigaction(SIGINT, &old->intr, NULL);
+	sigaction(SIGTERM, &old->term, NULL);
+	sigprocmask(SIG_SETMASK, &old->mask, NULL);
+	if (ctx->batch && mon_stop) {
+		out_flush();
+		raise(mon_stop);
+	}
 }
 
 static int mon_loop(struct snl *nl, struct monitor *m, const sigset_t *mask)
@@ -207,8 +231,9 @@ static int mon_loop(struct snl *nl, struct monitor *m, const sigset_t *mask)
 int do_monitor(struct ctx *ctx, int argc, char **argv)
 {
 	struct monitor m = { 0 };
-	sigset_t old, wait;
-	struct snl *nl;
+	struct mon_sigs old;
+	struct snl mon;
+	sigset_t wait;
 	int ret;
 
 	if (want_help(ctx, argc, argv)) {
@@ -218,25 +243,32 @@ int do_monitor(struct ctx *ctx, int argc, char **argv)
 	ret = parse_monitor_args(argc, argv, &m);
 	if (ret)
 		return ret;
-	ret = ctx_nl(ctx, &nl);
+	/*
+	 * A socket of its own: subscribed and non-blocking, it would not do
+	 * for the requests of the batch lines after this one.
+	 */
+	ret = snl_open(&mon);
 	if (ret)
 		return ret;
-	ret = snl_subscribe(nl, STRATOS_GENL_MCGRP_EVENTS);
+	ret = snl_subscribe(&mon, STRATOS_GENL_MCGRP_EVENTS);
 	if (ret)
-		return ret;
+		goto out;
 
 	ret = mon_signals(&old);
 	if (ret) {
 		pr_err("cannot set up signal handling: %s", strerror(-ret));
-		return EXIT_FAILURE;
+		ret = EXIT_FAILURE;
+		goto out;
 	}
 	/* Told even in JSON mode: stderr, and scripts wait for it. */
 	fprintf(stderr, "stratosctl: listening for stratos events\n");
 
-	wait = old;
+	wait = old.mask;
 	sigdelset(&wait, SIGINT);
 	sigdelset(&wait, SIGTERM);
-	ret = mon_loop(nl, &m, &wait);
-	sigprocmask(SIG_SETMASK, &old, NULL);
+	ret = mon_loop(&mon, &m, &wait);
+	mon_signals_restore(ctx, &old);
+out:
+	snl_close(&mon);
 	return ret;
 }

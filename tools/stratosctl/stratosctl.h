@@ -31,6 +31,7 @@
 
 struct ctx {
 	bool help;		/* -h: help of the deepest command named */
+	bool batch;		/* running the lines of -b FILE */
 	bool nl_open;
 	struct snl nl;
 };

@@ -231,7 +231,11 @@ expect "options after workload are the workload's" 2 "" "invalid seconds '0.01'"
 # ---- path errors: before any netlink ----
 
 run "$stratosctl" cgroup show /stratosctl-no-such-cgroup
-expect "missing cgroup" 1 "" "cgroup '/stratosctl-no-such-cgroup' does not exist"
+if grep -q ' - cgroup2 ' /proc/self/mountinfo; then
+	expect "missing cgroup" 1 "" "cgroup '/stratosctl-no-such-cgroup' does not exist"
+else
+	skip "missing cgroup" "no cgroup2 filesystem is mounted"
+fi
 run "$stratosctl" cgroup show /tmp
 expect "not a cgroup2 directory" 1 "" "'/tmp' is not a cgroup v2 directory: it must be under the cgroup2 mount"
 mkdir "$tmp/notcg"
@@ -395,6 +399,22 @@ expect_out "monitor, JSON lines" '{"event":"set","id":5,"path":"/x/y","class":"o
 {"event":"del","id":5,"reason":"cgroup-removed"}
 {"event":"set","id":6,"path":"/z","class":"online","weight":7}
 {"event":"del","id":6,"reason":"requested"}'
+
+# Batch lines of up to 4095 characters, with or without their newline.
+long=$(printf 'info%4089s#x' '')
+printf '%s\n%s' "$long" "$long" >"$tmp/batch-long"
+run fk -b "$tmp/batch-long"
+expect "batch: lines of 4095 characters" 0 "^module_version" ""
+printf '%s \n' "$long" >"$tmp/batch-long"
+run fk -b "$tmp/batch-long"
+expect "batch: a line of 4096 characters" 2 "" "line longer than 4095 characters"
+
+# A monitor inside a batch leaves the lines after it a socket that works:
+# it listens on one of its own.
+printf 'monitor count 1\ninfo\n' >"$tmp/batch-mon"
+FAKE_STRATOS_EVENTS=$events run fk -b "$tmp/batch-mon"
+expect "batch: a request after monitor" 0 "^module_version 0\.1\.0-fake$" -
+expect "batch: the monitor's event" 0 "^set cgroup /x/y id 5 " -
 
 for sig in INT TERM; do
 	# Fresh files: "listening" must come from this run, which has its
