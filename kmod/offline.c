@@ -356,6 +356,12 @@ static bool stratos_task_set_policy(struct task_struct *p)
 		return false;
 
 	attr.sched_policy = policy;
+	/*
+	 * A slice the task chose (sched_setattr()) goes with it, as
+	 * sched_setscheduler() keeps it: a zero runtime would reset it.
+	 */
+	if (p->se.custom_slice)
+		attr.sched_runtime = p->se.slice;
 	if (p->sched_reset_on_fork)
 		attr.sched_flags |= SCHED_FLAG_RESET_ON_FORK;
 	return !sched_setattr_nocheck(p, &attr);

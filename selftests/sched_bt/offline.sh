@@ -69,6 +69,38 @@ test_offline_migrate_in_out() {
 	[ "$(cat "$off/cpu.idle")" = 0 ] || fail "cpu.idle not restored"
 }
 
+# se.slice from /proc/PID/sched, in ns.
+task_slice() {
+	awk '$1 == "se.slice" { print $3 }' "/proc/$1/sched"
+}
+
+# A slice the task chose (EEVDF's custom slice, sched_setattr(); chrt -T
+# here) goes with it when the module switches its policy to SCHED_EXT and
+# back: a switch with no runtime given would reset it to the default.
+test_offline_keeps_custom_slice() {
+	local off on pid want s
+	trap bt_cleanup EXIT
+	load_module
+	want=$(offline_policy)
+	off=$(bt_cg off)
+	on=$(bt_cg on)
+	stratosctl cgroup set "$off" class=offline
+	chrt -o -T 1500000 0 sleep 60 &
+	pid=$!
+	echo "$pid" >"$on/cgroup.procs"
+	s=$(task_slice "$pid")
+	[ "$s" = 1500000 ] || fail "chrt -T set a slice of $s ns"
+	echo "$pid" >"$off/cgroup.procs"
+	wait_policy "$pid" "$want"
+	s=$(task_slice "$pid")
+	[ "$s" = 1500000 ] || fail "slice $s ns once offline, 1500000 before"
+	echo "$pid" >"$on/cgroup.procs"
+	wait_policy "$pid" 0
+	s=$(task_slice "$pid")
+	[ "$s" = 1500000 ] || fail "slice $s ns back online, 1500000 before"
+	kill "$pid"
+}
+
 test_offline_clone_into_cgroup() {
 	local off pid
 	have_sched_ext || skip "no sched_ext; policy does not change"
@@ -242,6 +274,7 @@ test_fallback_no_sched_ext() {
 run_test "offline: existing, forked and exec'd tasks" test_offline_existing_fork_exec
 run_test "offline: migrate in, out, nested, class back to online" test_offline_migrate_in_out
 run_test "offline: clone3 CLONE_INTO_CGROUP child" test_offline_clone_into_cgroup
+run_test "offline: a task's own slice stays across class switches" test_offline_keeps_custom_slice
 run_test "offline: escape with nice()/sched_setscheduler()" test_offline_escape
 run_test "fallback: cpu.weight below an offline cgroup" test_fallback_cpu_weight_below_offline
 run_test "fallback: offline hog yields to online hog" test_fallback_offline_yields
