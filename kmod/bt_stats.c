@@ -81,9 +81,15 @@ static void bt_map_replace(struct bpf_map *map)
 
 static bool bt_map_is_stats(const struct bpf_map *map)
 {
+	/*
+	 * Values are copied out whole to any user: none may hold a kernel
+	 * object (a kptr, a lock, a timer), which a map of the same sizes
+	 * handed over by mistake could.
+	 */
 	return map->map_type == BPF_MAP_TYPE_HASH &&
 	       map->key_size == sizeof(u64) &&
-	       map->value_size == sizeof(struct bt_cg_stats);
+	       map->value_size == sizeof(struct bt_cg_stats) &&
+	       IS_ERR_OR_NULL(map->record);
 }
 
 /*

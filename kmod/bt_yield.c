@@ -241,7 +241,7 @@ bool stratos_bt_yield_check(const struct bpf_map *map)
 	return map->map_type == BPF_MAP_TYPE_ARRAY &&
 	       map->key_size == sizeof(u32) &&
 	       map->value_size == sizeof(struct bt_yield) &&
-	       map->max_entries == 1;
+	       map->max_entries == 1 && IS_ERR_OR_NULL(map->record);
 }
 
 /**
