@@ -493,8 +493,10 @@ static struct pc_throttle *pc_throttle_claim(struct pc_limit *pl,
 	for (i = 0; i < PC_SLOTS; i++)
 		if (READ_ONCE(pl->slots[i].task) == task)
 			return NULL;	/* already on its way */
+	/* A plain read first: the slots may all be taken for a while. */
 	for (i = 0; i < PC_SLOTS; i++)
-		if (!test_and_set_bit_lock(0, &pl->slots[i].busy))
+		if (!test_bit(0, &pl->slots[i].busy) &&
+		    !test_and_set_bit_lock(0, &pl->slots[i].busy))
 			return &pl->slots[i];
 	return NULL;
 }
@@ -542,7 +544,9 @@ static void pc_over(struct pc_limit *pl, long usage, struct folio *folio)
 	 * that a streamer outrunning the work item meets the limit within
 	 * what one system call adds.
 	 */
-	queue_work(system_dfl_wq, &pl->work);
+	/* Once queued, every page added until it runs need not ask again. */
+	if (!work_pending(&pl->work))
+		queue_work(system_dfl_wq, &pl->work);
 	if (READ_ONCE(pl->mode) == STRATOS_PAGECACHE_MODE_SYNC)
 		pc_throttle_current(pl, folio);
 }
