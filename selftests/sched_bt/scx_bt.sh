@@ -169,6 +169,16 @@ test_scx_bt_lifecycle() {
 	setpriv --reuid=stratostest --regid=stratostest --clear-groups \
 		"$STRATOSCTL" -j bt stats | jq -e 'length > 0' >/dev/null ||
 		fail "bt stats refused to an unprivileged user"
+	# Any user sees that it runs; changes are root's.
+	out=$(setpriv --reuid=stratostest --regid=stratostest --clear-groups \
+		"$STRATOSCTL" bt status)
+	echo "$out" | grep -q "^scx_bt running" ||
+		fail "bt status as an unprivileged user: $out"
+	expect_exit 4 setpriv --reuid=stratostest --regid=stratostest \
+		--clear-groups "$STRATOSCTL" bt disable
+	expect_exit 4 setpriv --reuid=stratostest --regid=stratostest \
+		--clear-groups "$STRATOSCTL" bt set slice 3000
+	expect_output "scx_bt running" stratosctl bt status
 	# No ejection, so no kernel dump to show.
 	expect_output "^no dump: " stratosctl bt dump
 	[ "$(stratosctl -j bt dump | jq -r .dump)" = "" ] ||

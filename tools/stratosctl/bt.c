@@ -120,7 +120,8 @@ static void bt_help(void)
 "                 N ago (default 0: only while it runs)\n"
 "  budget PCT     share of each CPU offline work may use, 1-100 (default 100)\n"
 "  ext-server N   sched_ext deadline server runtime per second, per CPU\n"
-"                 (enable only; default 10000; 'keep' leaves it alone)\n"
+"                 (enable only; 1-1000000, default 10000; 'keep' leaves it\n"
+"                 alone)\n"
 "  watchdog N     sched_ext watchdog: a runnable offline task that waits\n"
 "                 this long ejects scx_bt (enable only; 1000000-30000000,\n"
 "                 default the kernel's 30000000)\n");
@@ -1043,6 +1044,9 @@ static int bt_disable(struct ctx *ctx, int argc, char **argv)
 
 	if (ret >= 0)
 		return ret;
+	if (geteuid())
+		return pr_err("bt disable needs root (CAP_BPF, CAP_SYS_ADMIN)"),
+		       EXIT_PERM;
 	ret = bt_pin_state();
 	if (ret < 0) {
 		pr_err("bt disable: cannot read %s: %s (run it as root)",
@@ -1221,6 +1225,9 @@ static int bt_set(struct ctx *ctx, int argc, char **argv)
 	}
 	if (!argc)
 		return usage_err("'bt set' needs KEY VALUE pairs, e.g. 'bt set budget 50' (see 'stratosctl bt help')");
+	if (geteuid())
+		return pr_err("bt set needs root (CAP_BPF, CAP_SYS_ADMIN)"),
+		       EXIT_PERM;
 	return bt_apply(ctx, argc, argv, false);
 }
 
