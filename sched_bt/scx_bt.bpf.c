@@ -310,6 +310,7 @@ static bool bt_queued(u64 dsq_id)
 {
 	return scx_bpf_dsq_nr_queued(dsq_id) > 0;
 }
+
 /* The timer's last run found nothing to do: it waits BT_TIMER_LAZY_NS. */
 static u32 timer_lazy;
 /*
@@ -2665,8 +2666,9 @@ BT_GLOBAL void bt_free_starved(const struct bt_conf *conf, u64 now)
 	while ((p = bpf_iter_scx_dsq_next(&it)) && moved < bt_walk_max &&
 	       seen++ < bt_starve_scan_max) {
 		t = bpf_task_storage_get(&bt_tasks, p, 0, 0);
+		/* Signed: another CPU's clock may have stamped it ahead. */
 		if (!t || !t->wait_since ||
-		    now - t->wait_since <= conf->starve_ns)
+		    (s64)(now - t->wait_since) <= (s64)conf->starve_ns)
 			continue;
 		cpu = bt_killed_cpu(p, now);
 		if (cpu < 0 ||
@@ -2692,8 +2694,7 @@ static bool bt_timer_has_work(void)
 	struct bt_cpu *bc;
 	s32 cpu;
 
-	if (bt_queued(BT_DSQ) ||
-	    bt_queued(BT_PARKED_DSQ))
+	if (bt_queued(BT_DSQ) || bt_queued(BT_PARKED_DSQ))
 		return true;
 	bpf_for(cpu, 0, bt_nr_cpus()) {
 		bc = bt_get_cpu(cpu);
