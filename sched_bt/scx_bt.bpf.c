@@ -2786,9 +2786,16 @@ s32 BPF_STRUCT_OPS_SLEEPABLE(bt_init)
 		return -ESRCH;
 	bpf_timer_init(&t->timer, &bt_timers, CLOCK_MONOTONIC);
 	bpf_timer_set_callback(&t->timer, bt_timer_fn);
+	/*
+	 * Live before the timer starts: its first run may come before the
+	 * next line does (this callback sleeps, and may be preempted for
+	 * longer than the timer's period), and a run that finds scx_bt not
+	 * live stops the timer for good.
+	 */
+	WRITE_ONCE(bt_live, true);
 	ret = bpf_timer_start(&t->timer, BT_TIMER_NS, 0);
-	if (!ret)
-		WRITE_ONCE(bt_live, true);
+	if (ret)
+		WRITE_ONCE(bt_live, false);
 	return ret;
 }
 
