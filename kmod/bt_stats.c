@@ -39,10 +39,20 @@ MODULE_INFO(import_ns, "BPF_INTERNAL");
 static DEFINE_MUTEX(bt_map_lock);
 static struct bpf_map *bt_map;	/* under bt_map_lock */
 
-/* Replies' attributes in between are not requests': rejected. */
-const struct nla_policy stratos_bt_policy[STRATOS_A_BT_YIELD_FD + 1] = {
-	[STRATOS_A_BT_MAP_FD] = NLA_POLICY_MIN(NLA_S32, -1),
+/*
+ * Each command takes only its own attributes: a map handed to GET, or a
+ * cgroup to SET, is a mistake that must not pass unnoticed. Attributes
+ * past the last one a policy names are rejected by strict validation.
+ */
+const struct nla_policy stratos_bt_get_policy[STRATOS_A_BT_CGROUP_ID + 1] = {
+	[STRATOS_A_BT_MAP_FD] = { .type = NLA_REJECT },
 	[STRATOS_A_BT_CGROUP_ID] = NLA_POLICY_MIN(NLA_U64, 1),
+};
+
+/* Replies' attributes in between are not requests': rejected. */
+const struct nla_policy stratos_bt_set_policy[STRATOS_A_BT_YIELD_FD + 1] = {
+	[STRATOS_A_BT_MAP_FD] = NLA_POLICY_MIN(NLA_S32, -1),
+	[STRATOS_A_BT_CGROUP_ID] = { .type = NLA_REJECT },
 	[STRATOS_A_BT_CGROUP_PATH] = { .type = NLA_REJECT },
 	[STRATOS_A_BT_RUNTIME_NS] = { .type = NLA_REJECT },
 	[STRATOS_A_BT_PREEMPTED] = { .type = NLA_REJECT },

@@ -9,7 +9,8 @@
 #include <net/genetlink.h>
 #include <linux/stratos.h>
 
-extern const struct nla_policy stratos_bt_policy[STRATOS_A_BT_YIELD_FD + 1];
+extern const struct nla_policy stratos_bt_get_policy[STRATOS_A_BT_CGROUP_ID + 1];
+extern const struct nla_policy stratos_bt_set_policy[STRATOS_A_BT_YIELD_FD + 1];
 int stratos_nl_bt_stats_get_doit(struct sk_buff *skb, struct genl_info *info);
 int stratos_nl_bt_stats_dumpit(struct sk_buff *skb,
 			       struct netlink_callback *cb);

@@ -594,14 +594,14 @@ static const struct genl_ops stratos_ops[] = {
 		.cmd = STRATOS_CMD_BT_STATS_GET,
 		.doit = stratos_nl_bt_stats_get_doit,
 		.dumpit = stratos_nl_bt_stats_dumpit,
-		.policy = stratos_bt_policy,
-		.maxattr = ARRAY_SIZE(stratos_bt_policy) - 1,
+		.policy = stratos_bt_get_policy,
+		.maxattr = ARRAY_SIZE(stratos_bt_get_policy) - 1,
 	},
 	{
 		.cmd = STRATOS_CMD_BT_STATS_SET,
 		.doit = stratos_nl_bt_stats_set_doit,
-		.policy = stratos_bt_policy,
-		.maxattr = ARRAY_SIZE(stratos_bt_policy) - 1,
+		.policy = stratos_bt_set_policy,
+		.maxattr = ARRAY_SIZE(stratos_bt_set_policy) - 1,
 		.flags = GENL_ADMIN_PERM,
 	},
 };

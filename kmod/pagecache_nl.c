@@ -43,8 +43,14 @@ stratos_pagecache_set_policy[STRATOS_A_PAGECACHE_MODE + 1] = {
 						    STRATOS_PAGECACHE_MODE_MAX),
 };
 
+/*
+ * One limit as a message. @cb is the dump's callback, so that a part
+ * built after the table changed is flagged NLM_F_DUMP_INTR; NULL for a
+ * reply.
+ */
 static int pc_fill(struct sk_buff *skb, const struct stratos_pc_view *v,
-		   const char *path, u32 portid, u32 seq, int flags)
+		   const char *path, u32 portid, u32 seq, int flags,
+		   struct netlink_callback *cb)
 {
 	void *hdr;
 
@@ -52,6 +58,8 @@ static int pc_fill(struct sk_buff *skb, const struct stratos_pc_view *v,
 				  STRATOS_CMD_PAGECACHE_GET);
 	if (!hdr)
 		return -EMSGSIZE;
+	if (cb)
+		genl_dump_check_consistent(cb, hdr);
 	if (nla_put_u64_64bit(skb, STRATOS_A_PAGECACHE_ID, v->id,
 			      STRATOS_A_PAGECACHE_PAD) ||
 	    (path && nla_put_string(skb, STRATOS_A_PAGECACHE_PATH, path)) ||
@@ -104,8 +112,8 @@ int stratos_nl_pagecache_get_doit(struct sk_buff *skb, struct genl_info *info)
 	if (!msg)
 		goto out;
 	buf = kmalloc(STRATOS_PATH_MAX, GFP_KERNEL);
-	ret = pc_fill(msg, &view, stratos_cgroup_path(view.cgrp, buf), info->snd_portid,
-		      info->snd_seq, 0);
+	ret = pc_fill(msg, &view, stratos_cgroup_path(view.cgrp, buf),
+		      info->snd_portid, info->snd_seq, 0, NULL);
 	kfree(buf);
 	ret = stratos_reply(msg, info, ret);
 out:
@@ -129,13 +137,15 @@ int stratos_nl_pagecache_dumpit(struct sk_buff *skb,
 	while (!stratos_pc_nth(cb->args[0], &view)) {
 		ret = pc_fill(skb, &view, stratos_cgroup_path(view.cgrp, buf),
 			      NETLINK_CB(cb->skb).portid, cb->nlh->nlmsg_seq,
-			      NLM_F_MULTI);
+			      NLM_F_MULTI, cb);
 		stratos_pc_view_release(&view);
 		if (ret)
 			break;
 		cb->args[0]++;
 	}
 	kfree(buf);
+	/* A change during this part shows in the next one, or at its end. */
+	cb->seq = stratos_pc_generation();
 	if (ret == -EMSGSIZE && skb->len)
 		return skb->len;
 	return ret;

@@ -245,7 +245,10 @@ int stratos_vcore_nl_cgroup_get_doit(struct sk_buff *skb,
 	return stratos_reply(msg, info, ret);
 }
 
-/* cb->args[0]: index of the next entry. */
+/*
+ * cb->args[0]: index of the next entry; a change of the table's generation
+ * between parts sets NLM_F_DUMP_INTR.
+ */
 int stratos_vcore_nl_cgroup_get_dumpit(struct sk_buff *skb,
 				       struct netlink_callback *cb)
 {
@@ -260,6 +263,8 @@ int stratos_vcore_nl_cgroup_get_dumpit(struct sk_buff *skb,
 		hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid,
 				  cb->nlh->nlmsg_seq, info->family,
 				  NLM_F_MULTI, STRATOS_CMD_VCORE_CGROUP_GET);
+		if (hdr)
+			genl_dump_check_consistent(cb, hdr);
 		ret = vcore_cgroup_fill(skb, id, hdr);
 		/* Removed since _nth() saw it: the generation tells. */
 		if (ret == -ENOENT)
@@ -268,6 +273,8 @@ int stratos_vcore_nl_cgroup_get_dumpit(struct sk_buff *skb,
 			break;
 	}
 	cb->args[0] = n;
+	/* A change during this part shows in the next one, or at its end. */
+	cb->seq = stratos_vcore_acct_generation();
 	return skb->len;
 }
 

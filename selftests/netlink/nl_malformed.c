@@ -707,6 +707,16 @@ static const struct tcase cases[] = {
 	  .miss = A_BTCG),
 	T("BT_STATS_GET: CGROUP_ID 0", BTGET, .a = { A_U64(A_BTCG, 0) },
 	  .err = ERANGE, .msg = E_RANGE, .bad = 1),
+	/* Each command takes only its own attributes. */
+	T("BT_STATS_GET: SET's MAP_FD", BTGET,
+	  .a = { A_U64(A_BTCG, 1), A_U32(A_MAPFD, 0) }, .err = EINVAL,
+	  .bad = 2),
+	T("BT_STATS_GET: SET's YIELD_FD", BTGET,
+	  .a = { A_U64(A_BTCG, 1), A_U32(A_YFD, 0) }, .err = EINVAL,
+	  .msg = E_UNKNOWN, .bad = 2),
+	T("BT_STATS_SET: GET's CGROUP_ID", BTSET,
+	  .a = { A_U32(A_MAPFD, -1U), A_U64(A_BTCG, 1) }, .err = EINVAL,
+	  .bad = 2),
 };
 
 /* ---- hand-made requests --------------------------------------------- */

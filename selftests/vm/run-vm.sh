@@ -17,6 +17,9 @@
 #   --numa N       split vCPUs and memory into N NUMA nodes
 #   --mem M        guest memory in MiB (default 2048)
 #   --timeout S    kill the guest after S seconds (default 600)
+#   --boot-timeout S  kill it after S seconds if COMMAND has not started
+#                  by then (default 0, no limit); the run then fails
+#                  and leaves build/vm/NAME/boot-hung
 #   --icount       single-threaded TCG with -icount shift=3: guest time
 #                  follows executed instructions (latency measurements);
 #                  while every vCPU idles it passes at the host's pace
@@ -39,7 +42,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
 
 kernel=stock cpus=4 threads=1 cores='' sockets=1 numa=0 mem=2048
-timeout_s=600 icount=0 icount_sleep=on kvm=${STRATOS_VM_KVM:-0} shell=0 disk=''
+timeout_s=600 boot_timeout=0 icount=0 icount_sleep=on kvm=${STRATOS_VM_KVM:-0} shell=0 disk=''
 name='' quiet=0
 
 # newest_module_dir GLOB: the newest kernel release of the root filesystem
@@ -67,6 +70,7 @@ while [ $# -gt 0 ]; do
 	--numa) numa=$2; shift 2 ;;
 	--mem) mem=$2; shift 2 ;;
 	--timeout) timeout_s=$2; shift 2 ;;
+	--boot-timeout) boot_timeout=$2; shift 2 ;;
 	--icount) icount=1; shift ;;
 	--icount-warp) icount=1; icount_sleep=off; shift ;;
 	--kvm) kvm=1; shift ;;
@@ -81,7 +85,7 @@ while [ $# -gt 0 ]; do
 	esac
 done
 
-for n in "$cpus" "$threads" "$sockets" "$numa" "$mem" "$timeout_s" ${cores:+"$cores"}; do
+for n in "$cpus" "$threads" "$sockets" "$numa" "$mem" "$timeout_s" "$boot_timeout" ${cores:+"$cores"}; do
 	case "$n" in
 	''|*[!0-9]*) die "'$n' is not a number" ;;
 	esac
@@ -245,8 +249,32 @@ if [ "$quiet" = 0 ]; then
 	tailpid=$!
 fi
 set +e
-timeout -k 5 "$timeout_s" "${qemu[@]}" </dev/null >"$rundir/qemu.log" 2>&1
+timeout -k 5 "$timeout_s" "${qemu[@]}" </dev/null >"$rundir/qemu.log" 2>&1 &
+qpid=$!
+# The guest starts COMMAND through tee, which creates result/output at
+# once. Multi-threaded TCG has hung a guest at boot, its vCPUs stuck
+# before any of our code ran (RCU stall reports on the console, nothing
+# else, until --timeout): the caller may boot again rather than wait.
+watchpid=
+if [ "$boot_timeout" -gt 0 ]; then
+	(
+		trap 'kill "$spid" 2>/dev/null; exit 0' TERM
+		sleep "$boot_timeout" &
+		spid=$!
+		wait "$spid"
+		if [ ! -e "$rundir/result/output" ]; then
+			: >"$rundir/boot-hung"
+			kill "$qpid"
+		fi
+	) </dev/null >/dev/null 2>&1 &
+	watchpid=$!
+fi
+wait "$qpid"
 qrc=$?
+if [ -n "$watchpid" ]; then
+	kill "$watchpid" 2>/dev/null
+	wait "$watchpid" 2>/dev/null
+fi
 set -e
 if [ -n "$tailpid" ]; then
 	sleep 0.3
@@ -260,6 +288,8 @@ fail() {
 	exit 1
 }
 
+[ -e "$rundir/boot-hung" ] &&
+	fail "the guest did not start its command within ${boot_timeout}s and was killed (a hang at boot)"
 [ "$qrc" = 124 ] || [ "$qrc" = 137 ] &&
 	fail "the guest did not finish within ${timeout_s}s and was killed"
 [ "$qrc" = 0 ] || fail "qemu exited with $qrc: $(tail -n 3 "$rundir/qemu.log")"

@@ -283,10 +283,6 @@ static int conf_write_fd(int fd, const struct bt_conf *conf)
 
 /* The longest time any key takes, 10 s. */
 #define BT_KEY_MAX_US	10000000ULL
-/* Reads of the registry for its weights, while it keeps changing. */
-#define CGW_DUMP_TRIES	5
-/* Reads of the statistics, while the module's table keeps changing. */
-#define BT_STATS_DUMP_TRIES	5
 
 static int parse_usec(const struct kv *kv, uint64_t min, uint64_t max,
 		      __u64 *ns)
@@ -680,7 +676,7 @@ static int sync_weights(struct ctx *ctx, int fd)
 	if (ret)
 		return ret;
 	ret = SNL_DUMP_INTR;
-	for (try = 0; try < CGW_DUMP_TRIES && ret == SNL_DUMP_INTR; try++) {
+	for (try = 0; try < SNL_DUMP_TRIES && ret == SNL_DUMP_INTR; try++) {
 		sync.n = 0;
 		req = snl_msg_new(nl, STRATOS_CMD_CGROUP_GET, NLM_F_DUMP);
 		if (!req) {
@@ -734,6 +730,29 @@ static int set_ops_u32(struct bpf_object *obj, const char *ops,
 		return 0;
 	}
 	return -ENOENT;
+}
+
+/*
+ * The pin directory, made if missing. One that exists must be root's own:
+ * on a bpffs mounted without mode= (1777), a user could have made it
+ * first, and could then unlink the pins (detaching scx_bt) or plant maps
+ * of its own for the module to read.
+ */
+static int bt_make_pin_dir(void)
+{
+	struct stat st;
+
+	if (mkdir(BT_PIN_DIR, 0700) && errno != EEXIST)
+		return -errno;
+	if (lstat(BT_PIN_DIR, &st))
+		return -errno;
+	if (!S_ISDIR(st.st_mode) || st.st_uid != geteuid() ||
+	    (st.st_mode & 022)) {
+		pr_err("%s is not a directory of root's that only root may write: remove it, then 'bt enable' again",
+		       BT_PIN_DIR);
+		return -EPERM;
+	}
+	return 0;
 }
 
 /*
@@ -816,7 +835,7 @@ static int bt_load(struct bt_conf *conf)
 	ret = conf_write_fd(bpf_map__fd(bpf_object__find_map_by_name(obj, "bt_conf")),
 			    conf);
 	if (!ret)
-		ret = mkdir(BT_PIN_DIR, 0700) && errno != EEXIST ? -errno : 0;
+		ret = bt_make_pin_dir();
 	if (!ret)
 		ret = pin_map(obj, "bt_conf") ?: pin_map(obj, "bt_stats") ?:
 		      pin_map(obj, "bt_cgw") ?: pin_map(obj, "bt_exit_rec") ?:
@@ -1049,9 +1068,9 @@ static int bt_disable(struct ctx *ctx, int argc, char **argv)
 		       EXIT_PERM;
 	ret = bt_pin_state();
 	if (ret < 0) {
-		pr_err("bt disable: cannot read %s: %s (run it as root)",
-		       BT_PIN_DIR, strerror(-ret));
-		return ret == -EACCES || ret == -EPERM ? EXIT_PERM : EXIT_FAILURE;
+		pr_err("bt disable: cannot read %s: %s", BT_PIN_DIR,
+		       strerror(-ret));
+		return EXIT_FAILURE;
 	}
 	if (!ret) {
 		pr_info("scx_bt is not enabled");
@@ -1188,13 +1207,14 @@ static int bt_apply(struct ctx *ctx, int argc, char **argv, bool enable)
 	struct bt_conf conf, was;
 	int ret, fd;
 
+	/* Both callers checked for root: the pins are root's alone. */
 	ret = conf_read(&conf);
-	if (ret == -EPERM || ret == -EACCES) {
-		pr_err("cannot read scx_bt's settings: permission denied (run it as root)");
-		return EXIT_PERM;
+	if (ret == -ENOENT) {
+		pr_err("scx_bt is not enabled (stratosctl bt enable)");
+		return EXIT_FAILURE;
 	}
 	if (ret) {
-		pr_err("scx_bt is not enabled (stratosctl bt enable)");
+		pr_err("cannot read scx_bt's settings: %s", strerror(-ret));
 		return EXIT_FAILURE;
 	}
 	was = conf;
@@ -1318,10 +1338,7 @@ static int bt_stats_attach(struct ctx *ctx, int fd, int yfd)
 
 static int bt_stats(struct ctx *ctx, int argc, char **argv)
 {
-	struct snl_msgs msgs = { 0 };
-	struct snl_err e;
 	struct snl *nl;
-	size_t i;
 	int ret;
 
 	ret = bt_no_args(ctx, "stats", argc, argv);
@@ -1338,25 +1355,9 @@ static int bt_stats(struct ctx *ctx, int argc, char **argv)
 	ret = ctx_nl(ctx, &nl);
 	if (ret)
 		return ret;
-	ret = snl_dump(nl, STRATOS_CMD_BT_STATS_GET, BT_STATS_DUMP_TRIES,
-		       &msgs, &e);
-	if (ret == SNL_DUMP_INTR) {
-		pr_err("cannot read scx_bt's statistics: they kept changing; try again");
-		ret = EXIT_FAILURE;
-	} else if (ret) {
-		ret = snl_report("cannot read scx_bt's statistics", ret, &e,
-				 &bt_attr_names, NULL);
-	} else {
-		out_open_array(NULL, NULL);
-		for (i = 0; i < msgs.n && !ret; i++)
-			ret = bt_stats_print(msgs.v[i], NULL);
-		out_close_array();
-		if (ret)
-			ret = snl_report("cannot read scx_bt's statistics",
-					 ret, NULL, &bt_attr_names, NULL);
-	}
-	snl_msgs_free(&msgs);
-	return ret;
+	return snl_list(nl, STRATOS_CMD_BT_STATS_GET,
+			"cannot read scx_bt's statistics", &bt_attr_names,
+			bt_stats_print, NULL);
 }
 
 /*

@@ -11,8 +11,6 @@
 #include "output.h"
 #include "stratosctl.h"
 
-/* How often a dump interrupted by registry changes is started again. */
-#define CG_DUMP_TRIES	5
 
 enum { CG_SET, CG_SHOW, CG_LIST, CG_DEL, CG_HELP };
 
@@ -366,7 +364,7 @@ static int cg_dump(struct snl *nl, struct cg_list *l, struct snl_err *e)
 	struct nl_msg *msg;
 	int ret = 0, try;
 
-	for (try = 0; try < CG_DUMP_TRIES; try++) {
+	for (try = 0; try < SNL_DUMP_TRIES; try++) {
 		cg_list_clear(l);
 		msg = snl_msg_new(nl, STRATOS_CMD_CGROUP_GET, NLM_F_DUMP);
 		if (!msg)
@@ -397,7 +395,7 @@ static int cg_list(struct ctx *ctx, int argc, char **argv)
 	ret = cg_dump(nl, &l, &e);
 	if (ret == SNL_DUMP_INTR) {
 		pr_err("cannot list cgroups: the registry kept changing during %d attempts; try again",
-		       CG_DUMP_TRIES);
+		       SNL_DUMP_TRIES);
 		ret = EXIT_FAILURE;
 	} else if (ret) {
 		ret = snl_report("cannot list cgroups", ret, &e,

@@ -356,6 +356,40 @@ int snl_dump(struct snl *nl, uint8_t cmd, int tries, struct snl_msgs *msgs,
 	return ret;
 }
 
+/*
+ * List a table: dump @cmd whole (snl_dump(), SNL_DUMP_TRIES attempts),
+ * then print every message with @print inside one array. On failure
+ * nothing of the table is printed, and the error says @what failed
+ * ("cannot list page-cache limits"); @names names the family's attributes
+ * in it. Returns an exit status.
+ */
+int snl_list(struct snl *nl, uint8_t cmd, const char *what,
+	     const struct snl_attr_names *names, snl_msg_fn print, void *arg)
+{
+	struct snl_msgs msgs = { 0 };
+	struct snl_err e;
+	size_t i;
+	int ret;
+
+	ret = snl_dump(nl, cmd, SNL_DUMP_TRIES, &msgs, &e);
+	if (ret == SNL_DUMP_INTR) {
+		pr_err("%s: they kept changing during %d attempts; try again",
+		       what, SNL_DUMP_TRIES);
+		ret = EXIT_FAILURE;
+	} else if (ret) {
+		ret = snl_report(what, ret, &e, names, NULL);
+	} else {
+		out_open_array(NULL, NULL);
+		for (i = 0; i < msgs.n && !ret; i++)
+			ret = print(msgs.v[i], arg);
+		out_close_array();
+		if (ret)
+			ret = snl_report(what, ret, NULL, names, NULL);
+	}
+	snl_msgs_free(&msgs);
+	return ret;
+}
+
 /* Parse a stratos message's attributes; -EBADMSG if they are malformed. */
 int snl_parse(struct nl_msg *msg, struct nlattr **tb, int maxtype,
 	      struct nla_policy *policy)

@@ -38,6 +38,8 @@ struct snl_attr_names {
 
 /* snl_call() result: the dump finished, but the registry changed under it. */
 #define SNL_DUMP_INTR	1
+/* Attempts at a whole dump while the kernel's table keeps changing. */
+#define SNL_DUMP_TRIES	5
 
 typedef int (*snl_msg_fn)(struct nl_msg *msg, void *arg);
 
@@ -57,6 +59,8 @@ int snl_call(struct snl *nl, struct nl_msg *req, snl_msg_fn fn, void *arg,
 int snl_dump(struct snl *nl, uint8_t cmd, int tries, struct snl_msgs *msgs,
 	     struct snl_err *err);
 void snl_msgs_free(struct snl_msgs *msgs);
+int snl_list(struct snl *nl, uint8_t cmd, const char *what,
+	     const struct snl_attr_names *names, snl_msg_fn print, void *arg);
 int snl_parse(struct nl_msg *msg, struct nlattr **tb, int maxtype,
 	      struct nla_policy *policy);
 int snl_report(const char *what, int err, const struct snl_err *e,

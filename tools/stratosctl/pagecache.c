@@ -12,7 +12,6 @@
 #include "output.h"
 #include "stratosctl.h"
 
-#define PC_DUMP_TRIES	5
 
 enum { PC_SET, PC_SHOW, PC_CLEAR, PC_HELP };
 
@@ -289,36 +288,22 @@ static int pc_clear(struct ctx *ctx, int argc, char **argv)
 	return cg_req_done(&rq, "clear", ret, "it has no page-cache limit");
 }
 
+static int pc_list_one(struct nl_msg *msg, void *arg __maybe_unused)
+{
+	return pc_print_msg(msg, NULL);
+}
+
 static int pc_list(struct ctx *ctx)
 {
-	struct snl_msgs msgs = { 0 };
-	struct snl_err e;
 	struct snl *nl;
-	size_t i;
 	int ret;
 
 	ret = ctx_nl(ctx, &nl);
 	if (ret)
 		return ret;
-	ret = snl_dump(nl, STRATOS_CMD_PAGECACHE_GET, PC_DUMP_TRIES, &msgs, &e);
-	if (ret == SNL_DUMP_INTR) {
-		pr_err("cannot list page-cache limits: they kept changing during %d attempts; try again",
-		       PC_DUMP_TRIES);
-		ret = EXIT_FAILURE;
-	} else if (ret) {
-		ret = snl_report("cannot list page-cache limits", ret, &e,
-				 &pc_attr_names, NULL);
-	} else {
-		out_open_array(NULL, NULL);
-		for (i = 0; i < msgs.n && !ret; i++)
-			ret = pc_print_msg(msgs.v[i], NULL);
-		out_close_array();
-		if (ret)
-			ret = snl_report("cannot list page-cache limits", ret,
-					 NULL, &pc_attr_names, NULL);
-	}
-	snl_msgs_free(&msgs);
-	return ret;
+	return snl_list(nl, STRATOS_CMD_PAGECACHE_GET,
+			"cannot list page-cache limits", &pc_attr_names,
+			pc_list_one, NULL);
 }
 
 static int pc_show(struct ctx *ctx, int argc, char **argv)

@@ -21,7 +21,6 @@
 #include "vcore.h"
 
 #define SYS_CPU		"/sys/devices/system/cpu"
-#define VC_DUMP_TRIES	5
 
 enum { VC_FACTORS, VC_ACCOUNT, VC_UNACCOUNT, VC_SHOW, VC_NODE,
        VC_CALIBRATE, VC_HELP, VC_LIMIT, VC_RECLAIM };
@@ -707,37 +706,22 @@ static int interval_arg(int argc, char **argv, double *seconds)
 	return EXIT_SUCCESS;
 }
 
-static int vcg_list(struct snl *nl)
+static int vcg_list_one(struct nl_msg *msg, void *arg __maybe_unused)
 {
-	struct snl_msgs msgs = { 0 };
-	struct snl_err e;
 	struct vcg g;
-	size_t i;
 	int ret;
 
-	ret = snl_dump(nl, STRATOS_CMD_VCORE_CGROUP_GET, VC_DUMP_TRIES,
-		       &msgs, &e);
-	if (ret == SNL_DUMP_INTR) {
-		pr_err("cannot list accounted cgroups: they kept changing during %d attempts; try again",
-		       VC_DUMP_TRIES);
-		ret = EXIT_FAILURE;
-	} else if (ret) {
-		ret = snl_report("cannot list accounted cgroups", ret, &e,
-				 NULL, NULL);
-	} else {
-		out_open_array(NULL, NULL);
-		for (i = 0; i < msgs.n && !ret; i++) {
-			ret = vcg_parse(msgs.v[i], &g);
-			if (!ret)
-				vcg_print(&g, NULL, 0);
-		}
-		out_close_array();
-		if (ret)
-			ret = snl_report("cannot list accounted cgroups", ret,
-					 NULL, NULL, NULL);
-	}
-	snl_msgs_free(&msgs);
+	ret = vcg_parse(msg, &g);
+	if (!ret)
+		vcg_print(&g, NULL, 0);
 	return ret;
+}
+
+static int vcg_list(struct snl *nl)
+{
+	return snl_list(nl, STRATOS_CMD_VCORE_CGROUP_GET,
+			"cannot list accounted cgroups", NULL, vcg_list_one,
+			NULL);
 }
 
 static int vc_show(struct ctx *ctx, int argc, char **argv)

@@ -20,7 +20,7 @@ for t in "$@"; do
 	failed=$((failed + f))
 	if [ "$rc" -ne 0 ]; then
 		status=1
-		[ "$f" -gt 0 ] || { echo "# $t exited with status $rc"; failed=$((failed + 1)); }
+		[ "$f" -gt 0 ] || { echo "not ok - $(basename "$t") exited with status $rc"; failed=$((failed + 1)); }
 	fi
 done
 
