@@ -965,6 +965,22 @@ int stratos_pagecache_init(void)
 }
 
 /*
+ * Wait for the throttles queued on tasks: their callbacks are module code.
+ * Only its task can run one, on its way back to user space or in its exit,
+ * and a module cannot cancel another task's work. So a task stopped in the
+ * kernel (a write into a full pipe, a vfork() parent) holds unload until it
+ * goes on or is killed: say so every 10 s rather than hang in silence.
+ */
+static void pc_wait_throttles(void)
+{
+	while (!wait_event_idle_timeout(pc_throttle_wq,
+					!atomic_read(&pc_throttles_pending),
+					10 * HZ))
+		pr_info("stratos: unload waits for %d page-cache throttle(s), each queued on a task stopped in the kernel; each runs when its task returns to user space or exits\n",
+			atomic_read(&pc_throttles_pending));
+}
+
+/*
  * Runs after the cgroup_rmdir probe is gone and before the netlink family
  * goes. A reclaim pass in flight finishes (cancel_work_sync), and so do the
  * throttles already queued on tasks: their callbacks are module code.
@@ -983,5 +999,5 @@ void stratos_pagecache_exit(void)
 	mutex_unlock(&pc_mutex);
 	cancel_work_sync(&pc_gc_work);
 	pc_retire_all(&gone);
-	wait_event_idle(pc_throttle_wq, !atomic_read(&pc_throttles_pending));
+	pc_wait_throttles();
 }

@@ -227,6 +227,9 @@ struct {
 	__type(value, struct bt_cpu);
 } bt_cpus SEC(".maps");
 
+/* The most cpu.max limits that count for one task: bt_bw_find(). */
+#define BT_BW_LEVELS	4
+
 /* Per task: since when it waits to run, for the guard and the longest wait. */
 struct bt_task {
 	u64 wait_since;		/* became runnable or was preempted; 0: running */
@@ -234,10 +237,11 @@ struct bt_task {
 	u64 cgid;		/* its cgroup, cached; 0: look it up */
 	u64 weights_gen;	/* weights_gen + cw_gen when weight was read */
 	u32 weight;		/* bt_task_cgweight(), cached */
-	u64 bw_gen;		/* bw_gen when bw_cgid was found */
-	u64 bw_cgid;		/* nearest ancestor with a cpu.max quota; 0 none */
+	u64 bw_gen;		/* bw_gen when bw_cgid[] was found */
+	/* Its cgroups with a cpu.max quota, outermost first; 0 ends them. */
+	u64 bw_cgid[BT_BW_LEVELS];
 	u64 bw_granted;		/* quota its slice took in advance ... */
-	u64 bw_period;		/* ... in the period that started then */
+	u64 bw_period[BT_BW_LEVELS]; /* ... from each, in its period then */
 	u64 pend_runtime;	/* statistics of preempted and expelled */
 	u64 pend_preempted;	/* runs, not yet in its cgroup's: */
 	u64 pend_expelled;	/* bt_stats_fold() */
@@ -393,7 +397,7 @@ static __always_inline u64 bt_scale_by_cw(u64 scale, u64 id)
 
 /*
  * The id of the nearest cgroup, from @p's own up to the top level, that
- * has an entry in @map (bt_cgw or bt_cgbw); 0 if none does. With @scale,
+ * has an entry in @map (bt_cgw); 0 if none does. With @scale,
  * multiply it by the cpu.weight of each cgroup passed on the way.
  */
 static __always_inline u64 bt_nearest_in(struct task_struct *p, void *map,
@@ -519,27 +523,52 @@ void BPF_STRUCT_OPS(bt_cgroup_exit, struct cgroup *cgrp)
 	bpf_map_delete_elem(&bt_stats, &id);
 }
 
-/* The bandwidth entry of the cgroup @t found last, or NULL. */
-static struct bt_cg_bw *bt_task_bw_cached(struct bt_task *t)
+/*
+ * The cgroups with a cpu.max quota from the top level down to @p's own,
+ * outermost first, into @t->bw_cgid. Each of them counts, as in the fair
+ * class: a limit below another (a container's under its pod's) can only
+ * narrow it, and one that a tenant writes in a subtree delegated to it
+ * cannot lift the operator's above. Past BT_BW_LEVELS the innermost are
+ * left out, which narrow only their own subtree.
+ */
+static void bt_bw_find(struct task_struct *p, struct bt_task *t)
 {
-	return t->bw_cgid ? bpf_map_lookup_elem(&bt_cgbw, &t->bw_cgid) : NULL;
+	struct cgroup *cgrp = scx_bpf_task_cgroup(p);
+	int level = cgrp->level, i, n = 0;
+	u64 id;
+
+	for (i = 0; i < BT_BW_LEVELS; i++)
+		t->bw_cgid[i] = 0;
+	bpf_for(i, 1, 33) {
+		struct cgroup *anc;
+
+		if (i > level || n >= BT_BW_LEVELS)
+			break;
+		anc = bpf_cgroup_ancestor(cgrp, i);
+		if (!anc)
+			break;
+		id = anc->kn->id;
+		bpf_cgroup_release(anc);
+		if (bpf_map_lookup_elem(&bt_cgbw, &id))
+			t->bw_cgid[n++] = id;
+	}
+	bpf_cgroup_release(cgrp);
 }
 
 /*
- * The bandwidth entry that limits @p, or NULL. @find looks the cgroup up
- * again when bandwidth changed anywhere since the last look: only in the
- * callbacks about @p itself, which may ask for its cgroup.
+ * Look @p's limited cgroups up again if bandwidth changed anywhere since
+ * the last look. @find: only in the callbacks about @p itself, which may
+ * ask for its cgroup; elsewhere the last look stands.
  */
-static struct bt_cg_bw *bt_task_bw(struct task_struct *p, struct bt_task *t,
-				   bool find)
+static void bt_bw_refresh(struct task_struct *p, struct bt_task *t,
+			  bool find)
 {
 	u64 gen = READ_ONCE(bw_gen);
 
 	if (find && t->bw_gen != gen) {
-		t->bw_cgid = bt_nearest_in(p, &bt_cgbw, NULL);
+		bt_bw_find(p, t);
 		t->bw_gen = gen;
 	}
-	return bt_task_bw_cached(t);
 }
 
 /*
@@ -557,7 +586,7 @@ static u64 bt_bw_left(struct bt_cg_bw *bw, u64 now)
 		bw->used = 0;
 	}
 	/*
-	 * A refund (bt_charge_bw()) racing with the reset above can take
+	 * A refund (bt_bw_settle()) racing with the reset above can take
 	 * more than is left and wrap: that is none used, not all of it.
 	 */
 	used = READ_ONCE(bw->used);
@@ -566,16 +595,36 @@ static u64 bt_bw_left(struct bt_cg_bw *bw, u64 now)
 	return used < bw->quota_ns ? bw->quota_ns - used : 0;
 }
 
-/* Has @p's cgroup (@t its storage, or NULL) used its cpu.max quota? */
+/* The least quota @t's limited cgroups have left; BT_BW_NONE if none. */
+#define BT_BW_NONE	((u64)-1)
+
+static u64 bt_bw_left_all(struct bt_task *t, u64 now)
+{
+	u64 left = BT_BW_NONE, l;
+	struct bt_cg_bw *bw;
+	int i;
+
+	for (i = 0; i < BT_BW_LEVELS; i++) {
+		if (!t->bw_cgid[i])
+			break;
+		bw = bpf_map_lookup_elem(&bt_cgbw, &t->bw_cgid[i]);
+		if (!bw)
+			continue;
+		l = bt_bw_left(bw, now);
+		if (l < left)
+			left = l;
+	}
+	return left;
+}
+
+/* Has one of @p's cgroups (@t its storage, or NULL) used its quota? */
 static bool bt_throttled(struct task_struct *p, struct bt_task *t, bool find,
 			 u64 now)
 {
-	struct bt_cg_bw *bw;
-
 	if (!t)
 		return false;
-	bw = bt_task_bw(p, t, find);
-	return bw && !bt_bw_left(bw, now);
+	bt_bw_refresh(p, t, find);
+	return !bt_bw_left_all(t, now);
 }
 
 static bool bt_task_throttled(struct task_struct *p, bool find, u64 now)
@@ -1448,43 +1497,48 @@ static u64 bt_slice(const struct bt_conf *conf, struct bt_cpu *bc, s32 cpu,
 }
 
 /*
- * @slice, and no longer than what @p's cgroup has left of its cpu.max
- * quota, which the slice takes in advance: tasks of one cgroup starting
- * on several CPUs at once must not each get all that is left. (At least
- * 1 ns: a task let through anyway, by the guard or as the previous task,
- * stops at the next tick.) bt_charge() settles the advance.
+ * @slice, and no longer than what @p's cgroups have left of their cpu.max
+ * quotas, which the slice takes from each in advance: tasks of one cgroup
+ * starting on several CPUs at once must not each get all that is left.
+ * (At least 1 ns: a task let through anyway, by the guard or as the
+ * previous task, stops at the next tick.) bt_charge_bw() settles the
+ * advance.
  */
 static u64 bt_grant_slice(struct task_struct *p, struct bt_task *t,
 			  u64 slice, u64 now, bool find)
 {
-	struct bt_cg_bw *bw = bt_task_bw(p, t, find);
+	struct bt_cg_bw *bw;
 	u64 left;
+	int i;
 
-	if (!bw)
+	bt_bw_refresh(p, t, find);
+	left = bt_bw_left_all(t, now);
+	if (left == BT_BW_NONE)
 		return slice;
-	left = bt_bw_left(bw, now);
 	if (slice > left)
 		slice = left ?: 1;
 	t->bw_granted = slice;
-	t->bw_period = bw->period_start;
-	__sync_fetch_and_add(&bw->used, slice);
+	for (i = 0; i < BT_BW_LEVELS; i++) {
+		if (!t->bw_cgid[i])
+			break;
+		bw = bpf_map_lookup_elem(&bt_cgbw, &t->bw_cgid[i]);
+		if (!bw)
+			continue;
+		t->bw_period[i] = bw->period_start;
+		__sync_fetch_and_add(&bw->used, slice);
+	}
 	return slice;
 }
 
 /*
- * Settle @t's run of @used ns against its cgroup's quota: what ran beyond
- * the advance is added, what the advance left unused given back, if the
- * advance was taken in the period still running.
+ * Settle a run of @used ns against @bw: what ran beyond the advance of
+ * @granted is added, what the advance left unused given back, if the
+ * advance was taken in the period still running (@period its start).
  */
-static void bt_charge_bw(struct bt_task *t, u64 used)
+static void bt_bw_settle(struct bt_cg_bw *bw, u64 granted, u64 period,
+			 u64 used)
 {
-	struct bt_cg_bw *bw = bt_task_bw_cached(t);
-	u64 granted = t->bw_granted;
-
-	t->bw_granted = 0;
-	if (!bw)
-		return;
-	if (!granted || t->bw_period != bw->period_start) {
+	if (!granted || period != bw->period_start) {
 		__sync_fetch_and_add(&bw->used, used);
 		return;
 	}
@@ -1492,6 +1546,23 @@ static void bt_charge_bw(struct bt_task *t, u64 used)
 		__sync_fetch_and_add(&bw->used, used - granted);
 	else if (READ_ONCE(bw->used) >= granted - used)
 		__sync_fetch_and_sub(&bw->used, granted - used);
+}
+
+/* Settle @t's run of @used ns against each of its cgroups' quotas. */
+static void bt_charge_bw(struct bt_task *t, u64 used)
+{
+	u64 granted = t->bw_granted;
+	struct bt_cg_bw *bw;
+	int i;
+
+	t->bw_granted = 0;
+	for (i = 0; i < BT_BW_LEVELS; i++) {
+		if (!t->bw_cgid[i])
+			break;
+		bw = bpf_map_lookup_elem(&bt_cgbw, &t->bw_cgid[i]);
+		if (bw)
+			bt_bw_settle(bw, granted, t->bw_period[i], used);
+	}
 }
 
 /*
@@ -1758,7 +1829,7 @@ static bool bt_resumes(struct bt_task *t)
 	bool resume = t->resume;
 
 	t->resume = false;
-	return resume && t->cgid && !t->bw_cgid &&
+	return resume && t->cgid && !t->bw_cgid[0] &&
 	       t->bw_gen == READ_ONCE(bw_gen);
 }
 
@@ -2458,7 +2529,6 @@ static void bt_unpark(const struct bt_conf *conf, u64 now)
 {
 	struct bpf_iter_scx_dsq it;
 	struct task_struct *p;
-	struct bt_cg_bw *bw;
 	struct bt_task *t;
 	u32 moved = 0;
 
@@ -2468,8 +2538,7 @@ static void bt_unpark(const struct bt_conf *conf, u64 now)
 	bpf_iter_scx_dsq_new(&it, BT_PARKED_DSQ, 0);
 	while ((p = bpf_iter_scx_dsq_next(&it)) && moved < bt_walk_max) {
 		t = bpf_task_storage_get(&bt_tasks, p, 0, 0);
-		bw = t ? bt_task_bw(p, t, false) : NULL;
-		if (bw && !bt_bw_left(bw, now) &&
+		if (t && !bt_bw_left_all(t, now) &&
 		    !(t->wait_since && now - t->wait_since > conf->starve_ns))
 			continue;
 		if (scx_bpf_dsq_move_vtime(&it, p, BT_DSQ, 0))

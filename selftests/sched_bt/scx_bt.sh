@@ -921,14 +921,18 @@ test_scx_bt_offline_idle_pull() {
 # cpu.max of an offline cgroup holds under scx_bt as it does for fair
 # tasks (the kernel leaves its enforcement to ext schedulers): set before
 # enable, changed at run time, and lifted; the limit sits on the parent of
-# the hogs' cgroup, as on a pod above its containers.
+# the hogs' cgroup, as on a pod above its containers. A wider limit on the
+# hogs' own cgroup, as a tenant could write in a subtree delegated to it,
+# must not lift the parent's (the object of 3a61225 applied the nearest
+# limit alone: 2 CPUs).
 test_scx_bt_offline_cpu_max() {
-	local off c p1 p2 s50 s100 smax
+	local off c p1 p2 s50 s100 smax snest
 	bt_setup
 	BT_KEEP=1
 	off=$(bt_cg off)
 	c=$off/c
 	mkdir "$c"
+	echo +cpu >"$off/cgroup.subtree_control"
 	stratosctl cgroup set "$off" class=offline
 	echo "50000 100000" >"$off/cpu.max"
 	p1=$(hog "$c")
@@ -939,7 +943,11 @@ test_scx_bt_offline_cpu_max() {
 	s100=$(($(share "$p1" "$p2" | tr ' ' '+')))
 	echo "max 100000" >"$off/cpu.max"
 	smax=$(($(share "$p1" "$p2" | tr ' ' '+')))
-	echo "2 hogs over 2 s: 0.5 CPU $s50 ms, 1 CPU $s100 ms, max $smax ms"
+	echo "200000 100000" >"$c/cpu.max"
+	echo "50000 100000" >"$off/cpu.max"
+	snest=$(($(share "$p1" "$p2" | tr ' ' '+')))
+	echo "2 hogs over 2 s: 0.5 CPU $s50 ms, 1 CPU $s100 ms, max $smax ms," \
+		"0.5 CPU above 2 CPUs $snest ms"
 	stratosctl bt stats
 	# Unlimited, the two hogs get 2 CPUs: 0.5 CPU is a quarter of that,
 	# 1 CPU a half. Generous bounds: a vCPU of a busy host runs less
@@ -950,6 +958,9 @@ test_scx_bt_offline_cpu_max() {
 	[ $((s100 * 200)) -gt $((smax * 60)) ] &&
 		[ $((s100 * 200)) -lt $((smax * 140)) ] ||
 		fail "cpu.max 1 CPU not kept: $s100 ms against $smax ms"
+	[ $((snest * 400)) -gt $((smax * 60)) ] &&
+		[ $((snest * 400)) -lt $((smax * 140)) ] ||
+		fail "a wider cpu.max below lifted the parent's 0.5 CPU: $snest ms against $smax ms"
 }
 
 # Forced ejection (sysrq S) leaves offline work in the cpu.idle fallback;

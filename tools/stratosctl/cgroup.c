@@ -179,7 +179,10 @@ static void cg_help(int cmd)
 "the default: class none, weight %d). They may be written 'key value' or\n"
 "'key=value'. CLASS online is for latency-sensitive services, offline for\n"
 "batch work that runs only on idle CPU time. WEIGHT is %d..%d, like\n"
-"cgroup v2's cpu.weight. Changes need CAP_NET_ADMIN (run as root).\n",
+"cgroup v2's cpu.weight. The module only stores it: it takes effect only\n"
+"between offline cgroups while scx_bt runs (stratosctl copies it into\n"
+"scx_bt), not on online cgroups nor in the cpu.idle fallback. Changes need\n"
+"CAP_NET_ADMIN (run as root).\n",
 		       STRATOS_WEIGHT_DEFAULT, STRATOS_WEIGHT_MIN,
 		       STRATOS_WEIGHT_MAX);
 	if (cmd == CG_SHOW || cmd == CG_LIST || cmd == CG_HELP)

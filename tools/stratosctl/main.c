@@ -92,10 +92,12 @@ static void main_help(void)
 "  2  usage error\n"
 "  3  the stratos module is not loaded (or not visible from this network\n"
 "     namespace)\n"
-"  4  permission denied (changes need CAP_NET_ADMIN; run as root)\n"
+"  4  permission denied: changes need CAP_NET_ADMIN, and 'bt enable', 'set',\n"
+"     'disable' and 'verify' need root (run as root)\n"
 "\n"
 "Environment:\n"
 "  STRATOS_CGROUP_ROOT   cgroup2 mount point to resolve paths under\n"
+"  STRATOS_BT_OBJ        the scx_bt BPF object for 'bt enable' and 'bt verify'\n"
 "\n"
 "See stratosctl(8).\n");
 }

@@ -326,16 +326,18 @@ static void vc_help(int cmd)
 		printf(
 "\n"
 "'limit' holds a cgroup to VCORES (e.g. 2.0, at least 0.01, at most the\n"
-"node's capacity) whatever CPUs it runs on, by rewriting its cpu.max every\n"
-"100 ms; 'none' lifts the limit and restores the cpu.max it had. The cpu\n"
-"controller must be enabled for the cgroup. A limit implies accounting.\n");
+"node's idle capacity: the sum of its online CPUs' idle factors) whatever\n"
+"CPUs it runs on, by rewriting its cpu.max every 100 ms; 'none' lifts the\n"
+"limit and restores the cpu.max it had. The cpu controller must be enabled\n"
+"for the cgroup. A limit implies accounting.\n");
 	if (cmd == VC_NODE || cmd == VC_HELP)
 		printf(
 "\n"
 "'node' prints the node's capacity in vcores with every SMT sibling busy\n"
 "(the figure to register as allocatable), by NUMA node, last-level cache\n"
 "and physical core, and the vcores in use over 'interval' seconds (default\n"
-"1, 0 to skip). JSON gives capacities in millivcores.\n");
+"1, 0 to skip). JSON gives capacities in millivcores. 'stratosctl vcore'\n"
+"alone runs 'node'.\n");
 	if (cmd == VC_RECLAIM || cmd == VC_HELP)
 		printf(
 "\n"

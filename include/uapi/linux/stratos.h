@@ -40,7 +40,8 @@
  *    STRATOS_A_CGROUP_PATH: NLA_NUL_STRING, path of the cgroup relative to
  *                           the requester's cgroup namespace root
  *    STRATOS_A_CGROUP_CLASS: NLA_U8, enum stratos_class
- *    STRATOS_A_CGROUP_WEIGHT: NLA_U32, 1..10000, 100 by default
+ *    STRATOS_A_CGROUP_WEIGHT: NLA_U32, 1..10000, 100 by default (see
+ *                             STRATOS_CMD_CGROUP_SET for what it does)
  *
  * With NLM_F_DUMP and no attributes it returns every entry, one message
  * each, split across as many datagrams as needed. A dump whose registry
@@ -61,10 +62,25 @@
  *
  * Attributes left out keep their current value (or the default for a new
  * entry). STRATOS_CGROUP_F_NO_CREATE turns a set on a cgroup without an
- * entry into -ENOENT. Errors: -ENOENT (no such cgroup id, or the cgroup is
- * being removed), -ENOSPC (registry full), -EINVAL (malformed or unknown
- * attribute) or -ERANGE (value out of range), with an extended ack naming
- * the bad attribute.
+ * entry into -ENOENT.
+ *
+ * The module only stores the weight. It takes effect only between offline
+ * cgroups while scx_bt runs: stratosctl copies the weights of offline
+ * cgroups into scx_bt's bt_cgw map, and scx_bt weights the tasks below
+ * each such cgroup by it when it shares CPU time among offline tasks
+ * (Documentation/sched_bt.rst, "Weights"). It has no effect on online
+ * cgroups, nor in the cpu.idle fallback.
+ *
+ * Errors: -ENOENT (no such cgroup id, or the cgroup is being removed),
+ * -ENOSPC (registry full), -EINVAL (malformed or unknown attribute) or
+ * -ERANGE (value out of range), with an extended ack naming the bad
+ * attribute; -EOPNOTSUPP for class offline on a cgroup without cpu.idle
+ * (the cpu controller is not enabled for it, or it is the root cgroup).
+ * A cgroup that becomes offline gets cpu.idle=1; if reading or writing
+ * its cpu.idle fails, the set returns that error (-ENOMEM; -ENOENT if
+ * the cgroup or its cpu controller is going away; or the error of the cpu
+ * controller's own handler) with an extended ack, and the entry is left
+ * as it was.
  *
  * STRATOS_CMD_CGROUP_DEL
  * ----------------------
@@ -144,8 +160,10 @@
  *    STRATOS_A_VCORE_CGROUP_LIMIT: NLA_U32, SET only, optional: hold the
  *                                  cgroup to this many millionths of a
  *                                  vcore (STRATOS_VCORE_LIMIT_MIN..MAX,
- *                                  at most the node's capacity); 0 lifts
- *                                  the limit
+ *                                  at most the node's idle capacity: the
+ *                                  sum of the idle factors of the online
+ *                                  CPUs, -ERANGE above it); 0 lifts the
+ *                                  limit
  *    STRATOS_A_VCORE_CGROUP_DIR: NLA_NUL_STRING, SET only, required with
  *                                a first limit: the cgroup's directory as
  *                                the requester sees it, whose cpu.max the
