@@ -29,8 +29,14 @@ enum stratos_mcgrp {
 	STRATOS_MCGRP_EVENTS,
 };
 
+/*
+ * Events name cgroups of every tenant, with no regard to the listener's
+ * cgroup namespace (a notification goes to all listeners at once): only
+ * CAP_NET_ADMIN in the initial user namespace may listen.
+ */
 static const struct genl_multicast_group stratos_mcgrps[] = {
-	[STRATOS_MCGRP_EVENTS] = { .name = STRATOS_GENL_MCGRP_EVENTS },
+	[STRATOS_MCGRP_EVENTS] = { .name = STRATOS_GENL_MCGRP_EVENTS,
+				   .flags = GENL_MCAST_CAP_NET_ADMIN },
 };
 
 /* GET_INFO takes no attributes: every entry is NLA_UNSPEC, so all reject. */
@@ -86,6 +92,20 @@ static int stratos_nl_get_info_doit(struct sk_buff *skb, struct genl_info *info)
 
 	ret = stratos_info_fill(msg, info);
 	return stratos_reply(msg, info, ret);
+}
+
+/*
+ * Whether the requester (the sender of a request, or the task reading a
+ * dump) sees @cgrp: it lies in the subtree its cgroup namespace is rooted
+ * at. The tables hold the cgroups of every tenant; a process in a
+ * container's cgroup namespace must not read the paths, CPU time or
+ * page-cache use of the others. The initial namespace sees them all.
+ */
+bool stratos_cgroup_visible(struct cgroup *cgrp)
+{
+	struct cgroup *root = current->nsproxy->cgroup_ns->root_cset->dfl_cgrp;
+
+	return cgrp && cgroup_is_descendant(cgrp, root);
 }
 
 /*
@@ -175,6 +195,11 @@ static int stratos_nl_cgroup_get_doit(struct sk_buff *skb,
 	id_attr = info->attrs[STRATOS_A_CGROUP_ID];
 
 	ret = stratos_registry_lookup(nla_get_u64(id_attr), &view);
+	/* Out of the requester's view: as if it had none. */
+	if (!ret && !stratos_cgroup_visible(view.cgrp)) {
+		stratos_entry_view_release(&view);
+		ret = -ENOENT;
+	}
 	if (ret) {
 		NL_SET_ERR_MSG_ATTR(info->extack, id_attr,
 				    "cgroup has no stratos entry");
@@ -226,6 +251,8 @@ static int stratos_nl_cgroup_dump_one(const struct stratos_entry_view *view,
 	struct stratos_dump_arg *arg = data;
 	struct netlink_callback *cb = arg->cb;
 
+	if (!stratos_cgroup_visible(view->cgrp))
+		return 0;
 	return stratos_cgroup_fill(arg->skb, view,
 				   stratos_cgroup_path(view->cgrp, arg->path_buf),
 				   NETLINK_CB(cb->skb).portid,

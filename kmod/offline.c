@@ -82,6 +82,35 @@ unsigned int stratos_nr_offline;
 static void stratos_offline_sweep_fn(struct work_struct *work);
 static DECLARE_WORK(sweep_work, stratos_offline_sweep_fn);
 
+/*
+ * The probes' sweeps, at most one per STRATOS_SWEEP_GAP: a task in an
+ * offline subtree may fork (or move between cgroups delegated to it) as
+ * fast as it likes, resetting its policy to SCHED_NORMAL each time, and
+ * each sweep walks every thread of the node from a kworker at normal
+ * priority. The tasks wait in the idle group meanwhile, as they do for
+ * any sweep.
+ */
+#define STRATOS_SWEEP_GAP	msecs_to_jiffies(20)
+static unsigned long sweep_next;	/* jiffies; the last sweep's + GAP */
+static void stratos_sweep_kick_fn(struct work_struct *work);
+static DECLARE_DELAYED_WORK(sweep_kick, stratos_sweep_kick_fn);
+
+static void stratos_sweep_kick_fn(struct work_struct *work)
+{
+	queue_work(system_dfl_wq, &sweep_work);
+}
+
+/* A sweep now, or once the gap since the last one has passed. Atomic. */
+static void stratos_sweep_soon(void)
+{
+	unsigned long next = READ_ONCE(sweep_next), now = jiffies;
+	unsigned long delay = 0;
+
+	if (time_before(now, next))
+		delay = min(next - now, STRATOS_SWEEP_GAP);
+	queue_delayed_work(system_dfl_wq, &sweep_kick, delay);
+}
+
 static struct tracepoint *attach_tp;
 static struct tracepoint *fork_tp;
 
@@ -387,6 +416,7 @@ static void stratos_offline_sweep_fn(struct work_struct *work)
 	struct task_struct *tasks[STRATOS_SWEEP_BATCH];
 	unsigned int n, i, changed;
 
+	WRITE_ONCE(sweep_next, jiffies + STRATOS_SWEEP_GAP);
 	do {
 		n = stratos_sweep_collect(tasks);
 		changed = 0;
@@ -419,7 +449,7 @@ static void stratos_attach_probe(void *data, struct cgroup *dst,
 	if (!READ_ONCE(stratos_nr_offline) && task->policy != SCHED_EXT)
 		return;
 	if (task->policy == SCHED_EXT || stratos_cgroup_offline(dst))
-		queue_work(system_dfl_wq, &sweep_work);
+		stratos_sweep_soon();
 }
 
 /*
@@ -448,13 +478,14 @@ static void stratos_fork_probe(void *data, struct task_struct *parent,
 			stratos_offline_task(child);
 	rcu_read_unlock();
 	if (sweep)
-		queue_work(system_dfl_wq, &sweep_work);
+		stratos_sweep_soon();
 }
 
 int stratos_offline_init(void)
 {
 	int ret;
 
+	WRITE_ONCE(sweep_next, jiffies);
 	ret = stratos_attach_tracepoint("cgroup_attach_task",
 					stratos_attach_probe, &attach_tp);
 	if (ret)
@@ -482,6 +513,7 @@ void stratos_offline_exit(void)
 	tracepoint_probe_unregister(attach_tp, stratos_attach_probe, NULL);
 	tracepoint_probe_unregister(fork_tp, stratos_fork_probe, NULL);
 	tracepoint_synchronize_unregister();
+	cancel_delayed_work_sync(&sweep_kick);
 	cancel_work_sync(&sweep_work);
 
 	mutex_lock(&offline_mutex);

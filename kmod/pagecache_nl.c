@@ -101,6 +101,11 @@ int stratos_nl_pagecache_get_doit(struct sk_buff *skb, struct genl_info *info)
 		return -EINVAL;
 	id_attr = info->attrs[STRATOS_A_PAGECACHE_ID];
 	ret = stratos_pc_lookup(nla_get_u64(id_attr), &view);
+	/* Out of the requester's view: as if it had none. */
+	if (!ret && !stratos_cgroup_visible(view.cgrp)) {
+		stratos_pc_view_release(&view);
+		ret = -ENOENT;
+	}
 	if (ret) {
 		NL_SET_ERR_MSG_ATTR(info->extack, id_attr,
 				    "cgroup has no page-cache limit");
@@ -135,9 +140,11 @@ int stratos_nl_pagecache_dumpit(struct sk_buff *skb,
 	buf = kmalloc(STRATOS_PATH_MAX, GFP_KERNEL);
 	cb->seq = stratos_pc_generation();
 	while (!stratos_pc_nth(cb->args[0], &view)) {
-		ret = pc_fill(skb, &view, stratos_cgroup_path(view.cgrp, buf),
-			      NETLINK_CB(cb->skb).portid, cb->nlh->nlmsg_seq,
-			      NLM_F_MULTI, cb);
+		if (stratos_cgroup_visible(view.cgrp))
+			ret = pc_fill(skb, &view,
+				      stratos_cgroup_path(view.cgrp, buf),
+				      NETLINK_CB(cb->skb).portid,
+				      cb->nlh->nlmsg_seq, NLM_F_MULTI, cb);
 		stratos_pc_view_release(&view);
 		if (ret)
 			break;

@@ -79,6 +79,7 @@ int stratos_reply(struct sk_buff *msg, struct genl_info *info, int ret);
 struct sk_buff *stratos_event_new(u8 cmd, void **hdr);
 void stratos_events_send(struct sk_buff *msg);
 const char *stratos_cgroup_path(struct cgroup *cgrp, char *buf);
+bool stratos_cgroup_visible(struct cgroup *cgrp);
 
 /* features.c: what the running kernel offers. */
 u64 stratos_features(void);

@@ -199,6 +199,11 @@ static int vcore_cgroup_fill(struct sk_buff *skb, u64 id, void *hdr)
 	if (!hdr)
 		return -EMSGSIZE;
 	ret = stratos_vcore_acct_read(id, &vcore, &cpu, &li, &cgrp);
+	/* Out of the requester's view: as if it were not accounted. */
+	if (!ret && !stratos_cgroup_visible(cgrp)) {
+		cgroup_put(cgrp);
+		ret = -ENOENT;
+	}
 	if (ret) {
 		genlmsg_cancel(skb, hdr);
 		return ret;

@@ -150,6 +150,54 @@ test_eperm_user_namespace() {
 	stratosctl -j cgroup show "$c" | jq -e '.class == "online"'
 }
 
+# A process in a container's cgroup namespace reads only the cgroups of
+# its own subtree: the registry, page-cache and vcore tables hold every
+# tenant's. Events name any cgroup, so listening needs CAP_NET_ADMIN.
+test_cgroup_namespace_view() {
+	local c o out
+	trap cg_cleanup EXIT
+	load_module
+	c=$(cg_create nsview)
+	o=$(cg_create nsother)
+	stratosctl cgroup set "$c" class online
+	stratosctl cgroup set "$o" class online
+	stratosctl pagecache set "$c" 64M
+	stratosctl pagecache set "$o" 64M
+	stratosctl vcore account "$c"
+	stratosctl vcore account "$o"
+	# in_ns CMD...: CMD in a cgroup namespace rooted at $c.
+	in_ns() {
+		sh -c 'echo $$ >"$1/cgroup.procs" && shift && exec unshare -C "$@"' \
+			sh "$c" "$@"
+	}
+	out=$(in_ns "$STRATOSCTL" -j cgroup list)
+	echo "registry in the namespace: $out"
+	echo "$out" | jq -e 'length == 1 and .[0].path == "/"' >/dev/null ||
+		fail "the namespace's registry list shows more than its own cgroup"
+	expect_exit 1 in_ns "$STRATOSCTL" cgroup show "$o"
+	expect_output "no stratos entry" in_ns "$STRATOSCTL" cgroup show "$o"
+	in_ns "$STRATOSCTL" -j cgroup show "$c" | jq -e '.path == "/"' >/dev/null ||
+		fail "the namespace cannot read its own entry"
+	out=$(in_ns "$STRATOSCTL" -j pagecache show)
+	echo "$out" | jq -e 'length == 1' >/dev/null ||
+		fail "the namespace's page-cache list: $out"
+	expect_exit 1 in_ns "$STRATOSCTL" pagecache show "$o"
+	out=$(in_ns "$STRATOSCTL" -j vcore show)
+	echo "$out" | jq -e 'length == 1' >/dev/null ||
+		fail "the namespace's vcore list: $out"
+	# The host's view still has both.
+	[ "$(stratosctl -j cgroup list | jq '[.[] | select(.path | test("nsview|nsother"))] | length')" = 2 ] ||
+		fail "the host's list lost an entry"
+	expect_exit 4 setpriv --reuid=stratostest --regid=stratostest \
+		--clear-groups "$STRATOSCTL" monitor count 1
+	expect_output "CAP_NET_ADMIN" setpriv --reuid=stratostest \
+		--regid=stratostest --clear-groups "$STRATOSCTL" monitor count 1
+	stratosctl pagecache clear "$c"
+	stratosctl pagecache clear "$o"
+	stratosctl vcore unaccount "$c"
+	stratosctl vcore unaccount "$o"
+}
+
 test_cli_errors() {
 	local c
 	trap cg_cleanup EXIT
@@ -307,6 +355,7 @@ run_test "core: cgroup set/show/list/del round trip" test_cgroup_roundtrip
 run_test "core: entry vanishes with its cgroup" test_entry_vanishes_with_cgroup
 run_test "core: unprivileged user gets EPERM" test_eperm_unprivileged
 run_test "core: root in a user namespace gets EPERM" test_eperm_user_namespace
+run_test "core: a cgroup namespace reads only its own cgroups" test_cgroup_namespace_view
 run_test "core: stratosctl usage and path errors" test_cli_errors
 run_test "core: stratosctl -b runs a batch file" test_cli_batch
 run_test "core: stratosctl usage and outputs against a fake module (test_cli.sh)" test_cli_fake

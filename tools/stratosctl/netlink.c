@@ -463,6 +463,11 @@ int snl_subscribe(struct snl *nl, const char *group)
 		return EXIT_FAILURE;
 	}
 	err = nl_socket_add_membership(nl->sk, grp);
+	if (err == -NLE_PERM) {
+		pr_err("cannot join the '%s' multicast group: permission denied: listening needs CAP_NET_ADMIN in the initial user namespace (run it as root on the host)",
+		       group);
+		return EXIT_PERM;
+	}
 	if (err) {
 		pr_err("cannot join the '%s' multicast group: %s", group,
 		       nl_geterror(err));

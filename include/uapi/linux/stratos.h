@@ -47,7 +47,9 @@
  * each, split across as many datagrams as needed. A dump whose registry
  * changed under it carries NLM_F_DUMP_INTR; start it again.
  *
- * A cgroup with no entry gets -ENOENT.
+ * A cgroup with no entry gets -ENOENT. So does one outside the subtree
+ * the requester's cgroup namespace is rooted at, and a dump leaves such
+ * entries out; the same holds for every GET of this family.
  *
  * STRATOS_CMD_CGROUP_SET
  * ----------------------
