@@ -271,7 +271,10 @@ int stratos_vcore_nl_cgroup_get_dumpit(struct sk_buff *skb,
 		if (hdr)
 			genl_dump_check_consistent(cb, hdr);
 		ret = vcore_cgroup_fill(skb, id, hdr);
-		/* Removed since _nth() saw it: the generation tells. */
+		/*
+		 * Removed since _nth() saw it (the generation tells), or
+		 * out of the requester's view.
+		 */
 		if (ret == -ENOENT)
 			continue;
 		if (ret)

@@ -198,7 +198,8 @@ run_job() {
 	# budget, the shared walk for waiting online work, a killed task's
 	# exit behind online work, the timer's slow-down, the pull of parked
 	# work by a CPU going idle, placement beside pinned offline work, 22
-	# s of sustained load, 'bt verify' (a load that attaches nothing);
+	# s of sustained load, 'bt verify' (a load that attaches nothing),
+	# the tool's refusal of a pin directory another user made;
 	# the module's and the kernel's paths they take, registry, class
 	# switches, dispatch, kicks, the BPF timer, vacating and yields, the
 	# cases left take too; the unpinned placement case stays, for the
@@ -224,7 +225,7 @@ run_job() {
 	# passes on stock (18-20 of 20); the module's placement probe still
 	# runs on the debug kernel, at every wakeup in every scx_bt case.
 	local dbg_skip='vcore accounting: (slow CPU, sibling idle|fast CPU, sibling (idle|busy))'
-	dbg_skip+='|scx_bt: (verify|waking online|offline hog preempted|work conservation|no yield|vacating|weights|offline budget|CPUs share|a killed offline task|sustained|the timer slows|a CPU going idle|online spreads beside)'
+	dbg_skip+='|scx_bt: (verify|waking online|offline hog preempted|work conservation|no yield|vacating|weights|offline budget|CPUs share|a killed offline task|sustained|the timer slows|a CPU going idle|online spreads beside|a pin directory)'
 	dbg_skip+='|fallback: (offline hog yields|cpu.weight below)'
 	dbg_skip+='|core: (stratosctl usage|stratosctl -b|module not loaded|make demo)'
 	dbg_skip+='|vcore (calibrate|help|reclaimable capacity follows)'

@@ -918,6 +918,30 @@ test_scx_bt_offline_idle_pull() {
 		fail "no CPU going idle sent on the offline task parked behind online work"
 }
 
+# A pin directory that another user made first (on a bpffs mounted by
+# hand without mode=, which is 1777) is refused: its owner could unlink
+# scx_bt's pins, detaching it, or plant maps for the module to read.
+test_scx_bt_foreign_pin_dir() {
+	local dir=/sys/fs/bpf/stratos_bt
+	bt_setup
+	BT_KEEP=1
+	stratosctl bt disable >/dev/null 2>&1 || true
+	rm -rf "$dir"
+	mkdir -m 0700 "$dir"
+	chown stratostest "$dir"
+	expect_exit 1 stratosctl bt enable
+	expect_output "is not a directory of root's" stratosctl bt enable
+	[ "$(cat /sys/kernel/sched_ext/state)" = disabled ] ||
+		fail "scx_bt loaded into a directory another user owns"
+	chown root "$dir"
+	chmod 0777 "$dir"
+	expect_exit 1 stratosctl bt enable
+	rmdir "$dir"
+	stratosctl bt enable
+	[ "$(stat -c %u:%a "$dir")" = 0:700 ] ||
+		fail "pin directory is $(stat -c %u:%a "$dir"), not root's 700"
+}
+
 # cpu.max of an offline cgroup holds under scx_bt as it does for fair
 # tasks (the kernel leaves its enforcement to ext schedulers): set before
 # enable, changed at run time, and lifted; the limit sits on the parent of
@@ -1088,6 +1112,7 @@ test_scx_bt_rmmod_and_disable_under_load() {
 }
 
 run_test "scx_bt: enable, status, set, stats, disable" test_scx_bt_lifecycle
+run_test "scx_bt: a pin directory another user made is refused" test_scx_bt_foreign_pin_dir
 run_test "fallback: events when scx_bt starts and stops" test_fallback_scx_bt_events
 run_test "scx_bt: verify reports the verifier's cost and attaches nothing" test_scx_bt_verify
 run_test "scx_bt: offline hog preempted by online hog" test_scx_bt_offline_preempted

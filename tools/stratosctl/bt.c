@@ -741,11 +741,15 @@ static int set_ops_u32(struct bpf_object *obj, const char *ops,
 static int bt_make_pin_dir(void)
 {
 	struct stat st;
+	int err;
 
-	if (mkdir(BT_PIN_DIR, 0700) && errno != EEXIST)
-		return -errno;
-	if (lstat(BT_PIN_DIR, &st))
-		return -errno;
+	if ((mkdir(BT_PIN_DIR, 0700) && errno != EEXIST) ||
+	    lstat(BT_PIN_DIR, &st)) {
+		err = errno;
+		pr_err("cannot make %s: %s (is bpffs mounted?)", BT_PIN_DIR,
+		       strerror(err));
+		return -err;
+	}
 	if (!S_ISDIR(st.st_mode) || st.st_uid != geteuid() ||
 	    (st.st_mode & 022)) {
 		pr_err("%s is not a directory of root's that only root may write: remove it, then 'bt enable' again",
@@ -834,8 +838,8 @@ static int bt_load(struct bt_conf *conf)
 	}
 	ret = conf_write_fd(bpf_map__fd(bpf_object__find_map_by_name(obj, "bt_conf")),
 			    conf);
-	if (!ret)
-		ret = bt_make_pin_dir();
+	if (!ret && bt_make_pin_dir())
+		goto err;	/* it said why; nothing of ours is in it */
 	if (!ret)
 		ret = pin_map(obj, "bt_conf") ?: pin_map(obj, "bt_stats") ?:
 		      pin_map(obj, "bt_cgw") ?: pin_map(obj, "bt_exit_rec") ?:
