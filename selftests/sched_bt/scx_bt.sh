@@ -920,11 +920,12 @@ test_scx_bt_offline_idle_pull() {
 
 # A pin directory that another user made first (on a bpffs mounted by
 # hand without mode=, which is 1777) is refused: its owner could unlink
-# scx_bt's pins, detaching it, or plant maps for the module to read.
+# scx_bt's pins, detaching it, or plant maps for the module to read. The
+# case ends with scx_bt disabled, as the lifecycle case before it does,
+# for the events case after it.
 test_scx_bt_foreign_pin_dir() {
 	local dir=/sys/fs/bpf/stratos_bt
 	bt_setup
-	BT_KEEP=1
 	stratosctl bt disable >/dev/null 2>&1 || true
 	rm -rf "$dir"
 	mkdir -m 0700 "$dir"

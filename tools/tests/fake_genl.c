@@ -28,7 +28,7 @@
  *   FAKE_STRATOS_DUMP_INTR the first N dumps are flagged NLM_F_DUMP_INTR
  *                          (counted in $FAKE_STRATOS_STATE.intr)
  *   FAKE_STRATOS_EVENTS    notifications sent on joining "events":
- *                          "set,ID,CLASS,WEIGHT,PATH;del,ID,REASON;
+ *                          "set,ID,CLASS,WEIGHT;del,ID,REASON;
  *                          other;bad", "other" being an unknown command
  *                          and "bad" a notification without an id
  */
@@ -679,20 +679,19 @@ static void handle(struct fsock *s, const struct nlmsghdr *req)
 static void event(struct fsock *s, char *spec)
 {
 	struct dgram d = { .len = 0 };
-	char *f[5] = { NULL };
-	struct entry e;
+	char *f[4] = { NULL };
 	int n = 0;
 
-	for (f[n] = strtok(spec, ","); f[n] && n < 4;)
+	for (f[n] = strtok(spec, ","); f[n] && n < 3;)
 		f[++n] = strtok(NULL, ",");
 
-	if (!strcmp(f[0], "set") && f[4]) {
+	/* As the module sends them: no path (listeners are in any cgroup ns). */
+	if (!strcmp(f[0], "set") && f[3]) {
 		genl_start(&d, FAMILY_ID, 0, 0, 0, STRATOS_CMD_CGROUP_SET);
-		e.id = strtoull(f[1], NULL, 0);
-		e.class = atoi(f[2]);
-		e.weight = atoi(f[3]);
-		snprintf(e.path, sizeof(e.path), "%s", f[4]);
-		put_entry(&d, &e);
+		attr_u64(&d, STRATOS_A_CGROUP_ID, strtoull(f[1], NULL, 0),
+			 STRATOS_A_CGROUP_PAD);
+		attr_u8(&d, STRATOS_A_CGROUP_CLASS, atoi(f[2]));
+		attr_u32(&d, STRATOS_A_CGROUP_WEIGHT, atoi(f[3]));
 	} else if (!strcmp(f[0], "del") && f[2]) {
 		genl_start(&d, FAMILY_ID, 0, 0, 0, STRATOS_CMD_CGROUP_DEL);
 		attr_u64(&d, STRATOS_A_CGROUP_ID, strtoull(f[1], NULL, 0),

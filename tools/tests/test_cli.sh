@@ -386,18 +386,18 @@ fi
 
 # ---- monitor ----
 
-events="set,5,2,100,/x/y;other;bad;del,5,1;set,6,1,7,/z;del,6,0"
+events="set,5,2,100;other;bad;del,5,1;set,6,1,7;del,6,0"
 FAKE_STRATOS_EVENTS=$events run fk monitor count 3
-expect_out "monitor, text" "set cgroup /x/y id 5 class offline weight 100
+expect_out "monitor, text" "set cgroup id 5 class offline weight 100
 del cgroup id 5 reason cgroup-removed
-set cgroup /z id 6 class online weight 7"
+set cgroup id 6 class online weight 7"
 expect "monitor says 'listening' on stderr" 0 - "^stratosctl: listening"
 expect "monitor skips malformed notifications" 0 - \
 	"warning: skipping a malformed set notification"
 FAKE_STRATOS_EVENTS=$events run fk -j monitor count=4
-expect_out "monitor, JSON lines" '{"event":"set","id":5,"path":"/x/y","class":"offline","weight":100}
+expect_out "monitor, JSON lines" '{"event":"set","id":5,"class":"offline","weight":100}
 {"event":"del","id":5,"reason":"cgroup-removed"}
-{"event":"set","id":6,"path":"/z","class":"online","weight":7}
+{"event":"set","id":6,"class":"online","weight":7}
 {"event":"del","id":6,"reason":"requested"}'
 
 # Batch lines of up to 4095 characters, with or without their newline.
@@ -416,7 +416,7 @@ expect "batch: a line of 4096 characters" 2 "" "line longer than 4095 characters
 printf 'monitor count 1\ninfo\n' >"$tmp/batch-mon"
 FAKE_STRATOS_EVENTS=$events run fk -b "$tmp/batch-mon"
 expect "batch: a request after monitor" 0 "^module_version 0\.1\.0-fake$" -
-expect "batch: the monitor's event" 0 "^set cgroup /x/y id 5 " -
+expect "batch: the monitor's event" 0 "^set cgroup id 5 " -
 
 for sig in INT TERM; do
 	# Fresh files: "listening" must come from this run, which has its
