@@ -1370,9 +1370,15 @@ static void fuzz(void)
 		failure("check socket: %s", strerror(-ret));
 		return;
 	}
-	if (nlt_open(&events_sk, 0) || nlt_set_nonblock(&events_sk, true) ||
-	    nlt_join_group(&events_sk, events_grp))
+	if (nlt_open(&events_sk, 0) || nlt_set_nonblock(&events_sk, true))
 		failure("events socket: %s", strerror(errno));
+	ret = nlt_join_group(&events_sk, events_grp);
+	/* Listening needs CAP_NET_ADMIN: events name every tenant's cgroups. */
+	if (unpriv && ret != -EPERM)
+		failure("events group: joining it unprivileged gave %s, not EPERM",
+			ret ? strerror(-ret) : "success");
+	else if (!unpriv && ret)
+		failure("events group: %s", strerror(-ret));
 	if (nlt_set_nonblock(&main_sk, true))
 		failure("nonblocking socket: %s", strerror(errno));
 
