@@ -595,6 +595,16 @@ static u64 bt_bw_left(struct bt_cg_bw *bw, u64 now)
 	return used < bw->quota_ns ? bw->quota_ns - used : 0;
 }
 
+/*
+ * The entry of @t's @i-th limited cgroup; NULL past the last one (its
+ * slot is 0) or if the cgroup's limit went since bt_bw_find().
+ */
+static struct bt_cg_bw *bt_bw_at(struct bt_task *t, int i)
+{
+	return t->bw_cgid[i] ? bpf_map_lookup_elem(&bt_cgbw, &t->bw_cgid[i]) :
+			       NULL;
+}
+
 /* The least quota @t's limited cgroups have left; BT_BW_NONE if none. */
 #define BT_BW_NONE	((u64)-1)
 
@@ -604,10 +614,11 @@ static u64 bt_bw_left_all(struct bt_task *t, u64 now)
 	struct bt_cg_bw *bw;
 	int i;
 
+	/* Most tasks have no limit: one load says so. */
+	if (!t->bw_cgid[0])
+		return BT_BW_NONE;
 	for (i = 0; i < BT_BW_LEVELS; i++) {
-		if (!t->bw_cgid[i])
-			break;
-		bw = bpf_map_lookup_elem(&bt_cgbw, &t->bw_cgid[i]);
+		bw = bt_bw_at(t, i);
 		if (!bw)
 			continue;
 		l = bt_bw_left(bw, now);
@@ -1519,9 +1530,7 @@ static u64 bt_grant_slice(struct task_struct *p, struct bt_task *t,
 		slice = left ?: 1;
 	t->bw_granted = slice;
 	for (i = 0; i < BT_BW_LEVELS; i++) {
-		if (!t->bw_cgid[i])
-			break;
-		bw = bpf_map_lookup_elem(&bt_cgbw, &t->bw_cgid[i]);
+		bw = bt_bw_at(t, i);
 		if (!bw)
 			continue;
 		t->bw_period[i] = bw->period_start;
@@ -1556,10 +1565,10 @@ static void bt_charge_bw(struct bt_task *t, u64 used)
 	int i;
 
 	t->bw_granted = 0;
+	if (!t->bw_cgid[0])
+		return;
 	for (i = 0; i < BT_BW_LEVELS; i++) {
-		if (!t->bw_cgid[i])
-			break;
-		bw = bpf_map_lookup_elem(&bt_cgbw, &t->bw_cgid[i]);
+		bw = bt_bw_at(t, i);
 		if (bw)
 			bt_bw_settle(bw, granted, t->bw_period[i], used);
 	}
