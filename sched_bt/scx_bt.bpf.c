@@ -2041,13 +2041,10 @@ static void bt_note_run(const struct bt_conf *conf, u64 now)
  * The queue's virtual time follows the tasks that start a slice in their
  * turn. Not those that resume one (bt_running()): the stop that preempted
  * them charged their run so far. Nor those the starvation guard sends to
- * run out of turn (@t, @p's storage, says so). A task of small weight, so
- * charged, leads the others by what they take many slices to run, and
- * tasks that wake, or join, from then on would start that far behind the
- * ones that ran on (bt_runnable()). Found with a group of three tasks, two
- * of weight 1 and one of 98, beside a group of one task of 100: the one
- * task joined 1.3 s of virtual time ahead of the 98 and ran 3 to 267 ms
- * in 2 s, where about 1000 was its share.
+ * run out of turn (@t, @p's storage, says so). A task of small weight,
+ * once charged, leads the others by what they take many slices to run;
+ * tasks that wake or join from then on would be placed that far ahead
+ * (bt_runnable()), and wait that long behind the tasks that ran on.
  */
 static void bt_advance_vtime(struct task_struct *p, struct bt_task *t)
 {
