@@ -723,7 +723,7 @@ test_scx_bt_offline_weights_cpu_weight() {
 # it took vtime_now 2 s ahead, and "one", joining after it, ran 0-326 ms
 # in 2 s until such runs were charged as a default task's (bt_charge()).
 test_scx_bt_offline_weights_per_cgroup() {
-	local many one x y px py1 py2 pb p s m
+	local many one x y px py1 py2 pb p s m i
 	bt_setup
 	BT_KEEP=1
 	many=$(bt_cg many)
@@ -741,12 +741,17 @@ test_scx_bt_offline_weights_per_cgroup() {
 	for p in "$px" "$py1" "$py2" "$pb"; do
 		wait_policy "$p" "$SCHED_EXT"
 	done
-	s=$(share "$px" "$py1" "$py2" "$pb")
-	echo "many: pod-x (10000), pod-y (100) x2; one: ms: $s"
-	set -- $s
-	m=$(($1 + $2 + $3))
-	# 1:1 expected; a sanity bound, as online noise shares the CPU.
-	[ $((m * 2)) -lt $(($4 * 3)) ] && [ $(($4 * 2)) -lt $((m * 3)) ] ||
+	# 1:1 expected; a sanity bound (per task it was 40:1), in one of two
+	# windows: a stalled vCPU charges its gap to the task it ran (the
+	# debug job once read 1694 against 1118 ms, 2812 ms in 2 s).
+	for i in 1 2; do
+		s=$(share "$px" "$py1" "$py2" "$pb")
+		echo "many: pod-x (10000), pod-y (100) x2; one: ms: $s"
+		set -- $s
+		m=$(($1 + $2 + $3))
+		[ "$m" -lt $(($4 * 2)) ] && [ "$4" -lt $((m * 2)) ] && break
+	done
+	[ "$m" -lt $(($4 * 2)) ] && [ "$4" -lt $((m * 2)) ] ||
 		fail "cgroups of weight 100 ran $m and $4 ms (expected ~1:1)"
 	[ "$1" -gt $((($2 + $3) * 4)) ] ||
 		fail "cpu.weight 10000 against 100 inside an offline cgroup not applied"
