@@ -55,7 +55,8 @@
  *   Per cgroup, cpu.max holds as it would for fair tasks: the kernel tells
  *   ext schedulers about bandwidth (ops.cgroup_init/cgroup_set_bandwidth)
  *   but enforces nothing for them. A cgroup's offline tasks run at most
- *   quota per period, the nearest limited ancestor counting; a task whose
+ *   quota per period, every limited ancestor counting (the outermost
+ *   BT_BW_LEVELS of them); a task whose
  *   cgroup used its quota waits in a parked queue until the next period.
  *
  * - Starvation guard: a CPU holding offline work back (vacating, budget,
